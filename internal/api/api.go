@@ -1,0 +1,163 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dockerwatcher/docker-watcher/internal/auth"
+	"github.com/dockerwatcher/docker-watcher/internal/model"
+	"github.com/dockerwatcher/docker-watcher/internal/store"
+)
+
+// Deps is what the API needs from the rest of Docker Watcher.
+type Deps struct {
+	Store   *store.Store
+	Auth    *auth.Service
+	Log     *slog.Logger
+	Metrics *prometheus.Registry // the API registers its collectors here
+	UI      http.Handler         // the web app, served for every other path
+}
+
+// Server serves the HTTP API and the web UI.
+type Server struct {
+	store     *store.Store
+	auth      *auth.Service
+	log       *slog.Logger
+	userLimit *auth.Limiter
+	ipLimit   *auth.Limiter
+	handler   http.Handler
+}
+
+// route is one entry of the route table.
+type route struct {
+	pattern string // http.ServeMux pattern: "METHOD /path/{param}"
+	public  bool   // reachable without authentication
+	handle  func(http.ResponseWriter, *http.Request) error
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{pattern: "GET /healthz", public: true, handle: s.health},
+		{pattern: "POST /api/auth/login", public: true, handle: s.login},
+		{pattern: "POST /api/auth/logout", handle: s.logout},
+		{pattern: "GET /api/auth/me", handle: s.me},
+
+		{pattern: "GET /api/tokens", handle: s.listTokens},
+		{pattern: "POST /api/tokens", handle: s.createToken},
+		{pattern: "DELETE /api/tokens/{id}", handle: s.deleteToken},
+
+		{pattern: "GET /api/settings", handle: s.getSettings},
+		{pattern: "PUT /api/settings", handle: s.putSettings},
+
+		{pattern: "GET /api/proxies", handle: s.listProxies},
+		{pattern: "POST /api/proxies", handle: s.createProxy},
+		{pattern: "GET /api/proxies/{id}", handle: s.getProxy},
+		{pattern: "PUT /api/proxies/{id}", handle: s.updateProxy},
+		{pattern: "DELETE /api/proxies/{id}", handle: s.deleteProxy},
+
+		{pattern: "GET /api/apps", handle: s.listApps},
+		{pattern: "POST /api/apps", handle: s.createApp},
+		{pattern: "GET /api/apps/{id}", handle: s.getApp},
+		{pattern: "PUT /api/apps/{id}", handle: s.updateApp},
+		{pattern: "DELETE /api/apps/{id}", handle: s.deleteApp},
+
+		{pattern: "GET /api/instances", handle: s.listInstances},
+		{pattern: "GET /api/instances/{id}", handle: s.getInstance},
+
+		// Unknown API paths get a JSON 404 (after authentication), never
+		// the web app.
+		{pattern: "/api/", handle: func(http.ResponseWriter, *http.Request) error {
+			return errorf(http.StatusNotFound, "", "no such API route")
+		}},
+	}
+}
+
+// New builds the server and its route table.
+func New(d Deps) *Server {
+	s := &Server{
+		store:     d.Store,
+		auth:      d.Auth,
+		log:       d.Log,
+		userLimit: auth.NewLimiter(5),
+		ipLimit:   auth.NewLimiter(20),
+	}
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dw_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",
+	}, []string{"route", "method", "code"})
+	durations := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "dw_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"route", "method"})
+	d.Metrics.MustRegister(requests, durations)
+
+	mux := http.NewServeMux()
+	instrument := func(pattern string, h http.Handler) http.Handler {
+		l := prometheus.Labels{"route": pattern}
+		return promhttp.InstrumentHandlerDuration(durations.MustCurryWith(l),
+			promhttp.InstrumentHandlerCounter(requests.MustCurryWith(l), h))
+	}
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, instrument(rt.pattern, s.wrap(rt)))
+	}
+	metrics := promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
+	mux.Handle("GET /metrics", instrument("GET /metrics", s.wrap(route{handle: func(w http.ResponseWriter, r *http.Request) error {
+		metrics.ServeHTTP(w, r)
+		return nil
+	}})))
+	mux.Handle("/", instrument("/", d.UI))
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusForbidden, errorBody{Error: "cross-origin request refused"})
+	}))
+	s.handler = cop.Handler(mux)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+type userKey struct{}
+
+// wrap authenticates non-public routes and writes the handler's error.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rt.public {
+			u, err := s.authenticate(r)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+		}
+		if err := rt.handle(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// user is the authenticated caller; wrap guarantees it on private routes.
+func user(r *http.Request) model.User {
+	u, _ := r.Context().Value(userKey{}).(model.User)
+	return u
+}
+
+// pathID parses the {id} of a route.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, errorf(http.StatusBadRequest, "id", "id must be a positive whole number")
+	}
+	return id, nil
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.Ping(r.Context()); err != nil {
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "error", "database": err.Error()})
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+}

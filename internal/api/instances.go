@@ -1,0 +1,50 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/dockerwatcher/docker-watcher/internal/model"
+	"github.com/dockerwatcher/docker-watcher/internal/store"
+)
+
+// instanceView adds the instance's full name under the base domain.
+type instanceView struct {
+	model.Instance
+	FQDN string `json:"fqdn"`
+}
+
+func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
+	is, err := s.store.Instances(r.Context())
+	if err != nil {
+		return err
+	}
+	st, err := s.store.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]instanceView, len(is))
+	for i, in := range is {
+		out[i] = instanceView{Instance: in, FQDN: in.FQDN(st.Domain)}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	in, err := s.store.Instance(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errorf(http.StatusNotFound, "", "no instance with id %d", id)
+	}
+	if err != nil {
+		return err
+	}
+	st, err := s.store.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, instanceView{Instance: in, FQDN: in.FQDN(st.Domain)})
+}

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/dockerwatcher/docker-watcher/internal/model"
+	"github.com/dockerwatcher/docker-watcher/internal/store"
+)
+
+// proxyInput is the writable part of a standalone proxy.
+type proxyInput struct {
+	Domain        string `json:"domain"`
+	ForwardScheme string `json:"forward_scheme"`
+	ForwardHost   string `json:"forward_host"`
+	ForwardPort   int    `json:"forward_port"`
+}
+
+func (in proxyInput) applyTo(p *model.Proxy) error {
+	p.Domain, p.ForwardScheme, p.ForwardHost, p.ForwardPort = in.Domain, in.ForwardScheme, in.ForwardHost, in.ForwardPort
+	return p.Normalize()
+}
+
+func proxyConflict(err error, domain string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return errorf(http.StatusConflict, "domain", "a proxy for %s already exists", domain)
+	}
+	return err
+}
+
+func (s *Server) listProxies(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.store.Proxies(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ps)
+}
+
+func (s *Server) getProxy(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.loadProxy(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) loadProxy(r *http.Request) (model.Proxy, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return model.Proxy{}, err
+	}
+	p, err := s.store.Proxy(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, errorf(http.StatusNotFound, "", "no proxy with id %d", id)
+	}
+	return p, err
+}
+
+func (s *Server) createProxy(w http.ResponseWriter, r *http.Request) error {
+	var in proxyInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	var p model.Proxy
+	if err := in.applyTo(&p); err != nil {
+		return err
+	}
+	if err := s.store.CreateProxy(r.Context(), &p); err != nil {
+		return proxyConflict(err, p.Domain)
+	}
+	return writeJSON(w, http.StatusCreated, p)
+}
+
+func (s *Server) updateProxy(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.loadProxy(r)
+	if err != nil {
+		return err
+	}
+	var in proxyInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := in.applyTo(&p); err != nil {
+		return err
+	}
+	updated, err := s.store.UpdateProxy(r.Context(), p)
+	if err != nil {
+		return proxyConflict(err, p.Domain)
+	}
+	return writeJSON(w, http.StatusOK, updated)
+}
+
+func (s *Server) deleteProxy(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.loadProxy(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteProxy(r.Context(), p.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

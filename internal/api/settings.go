@@ -1,0 +1,51 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/dockerwatcher/docker-watcher/internal/model"
+)
+
+// settingsView is what GET /api/settings answers: secrets only say whether
+// they are set.
+type settingsView struct {
+	Domain                string `json:"domain"`
+	PublicIPv4            string `json:"public_ipv4"`
+	PublicIPv6            string `json:"public_ipv6"`
+	WildcardDNS           bool   `json:"wildcard_dns"`
+	DNSProvider           string `json:"dns_provider"`
+	CloudflareAPITokenSet bool   `json:"cloudflare_api_token_set"`
+	CloudflareZoneID      string `json:"cloudflare_zone_id"`
+	CloudflareZoneName    string `json:"cloudflare_zone_name"`
+	DNSTTL                int    `json:"dns_ttl"`
+	CloudflareProxied     bool   `json:"cloudflare_proxied"`
+}
+
+func viewSettings(s model.Settings) settingsView {
+	return settingsView{
+		Domain: s.Domain, PublicIPv4: s.PublicIPv4, PublicIPv6: s.PublicIPv6, WildcardDNS: s.WildcardDNS,
+		DNSProvider: s.DNSProvider, CloudflareAPITokenSet: s.CloudflareAPIToken != "",
+		CloudflareZoneID: s.CloudflareZoneID, CloudflareZoneName: s.CloudflareZoneName,
+		DNSTTL: s.DNSTTL, CloudflareProxied: s.CloudflareProxied,
+	}
+}
+
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.store.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, viewSettings(st))
+}
+
+func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) error {
+	var patch model.SettingsPatch
+	if err := decode(w, r, &patch); err != nil {
+		return err
+	}
+	_, updated, err := s.store.UpdateSettings(r.Context(), patch.Apply)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, viewSettings(updated))
+}

@@ -1,0 +1,128 @@
+// Package config holds Docker Watcher's start-up configuration: defaults in
+// one place, flags with DW_* environment fallbacks, validation, and a
+// printable form with secrets masked.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Config is everything `docker-watcher serve` needs before it opens the
+// database. Settings that users change at run time live in the store.
+type Config struct {
+	Listen           string // UI and API
+	ProxyListen      string // built-in reverse proxy
+	DataDir          string // folder of the SQLite file
+	AdminPassword    string // first start only; secret
+	CloudflareAPIURL string // Cloudflare API base URL override (emulator)
+	LogLevel         string // debug, info, warn, error
+	LogFormat        string // text or json
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Listen:      "127.0.0.1:8080",
+		ProxyListen: "127.0.0.1:8081",
+		DataDir:     "./data",
+		LogLevel:    "info",
+		LogFormat:   "text",
+	}
+}
+
+// Parse reads flags from args, falling back to the environment (looked up
+// with getenv) and then to the defaults. A flag set on the command line wins
+// over the environment.
+func Parse(name string, args []string, getenv func(string) string, output io.Writer) (Config, error) {
+	c := Default()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(output)
+	str := func(p *string, flagName, env, usage string) {
+		if v := getenv(env); v != "" {
+			*p = v
+		}
+		fs.StringVar(p, flagName, *p, usage+" (env "+env+")")
+	}
+	str(&c.Listen, "listen", "DW_LISTEN", "address of the web UI and API")
+	str(&c.ProxyListen, "proxy-listen", "DW_PROXY_LISTEN", "address of the built-in reverse proxy")
+	str(&c.DataDir, "data", "DW_DATA", "folder of the SQLite database")
+	str(&c.LogLevel, "log-level", "DW_LOG_LEVEL", "log level: debug, info, warn or error")
+	str(&c.LogFormat, "log-format", "DW_LOG_FORMAT", "log format: text or json")
+	// Secrets and test hooks come from the environment only, so they never
+	// show in a process listing.
+	c.AdminPassword = getenv("DW_ADMIN_PASSWORD")
+	c.CloudflareAPIURL = getenv("DW_CLOUDFLARE_API_URL")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, c.Validate()
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	for _, a := range []struct{ name, addr string }{{"listen", c.Listen}, {"proxy-listen", c.ProxyListen}} {
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			errs = append(errs, fmt.Errorf("--%s %q: want host:port: %w", a.name, a.addr, err))
+		}
+	}
+	if c.Listen == c.ProxyListen {
+		errs = append(errs, fmt.Errorf("--listen and --proxy-listen are both %q", c.Listen))
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		errs = append(errs, errors.New("--data must name a folder"))
+	}
+	if _, err := c.SlogLevel(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+	}
+	if c.CloudflareAPIURL != "" {
+		if u, err := url.Parse(c.CloudflareAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("DW_CLOUDFLARE_API_URL %q: want an http(s) URL", c.CloudflareAPIURL))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SlogLevel converts LogLevel.
+func (c Config) SlogLevel() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return l, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
+}
+
+// LogValue prints the configuration with secrets masked, for the start-up log.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("listen", c.Listen),
+		slog.String("proxy_listen", c.ProxyListen),
+		slog.String("data", c.DataDir),
+		slog.String("admin_password", mask(c.AdminPassword)),
+		slog.String("cloudflare_api_url", c.CloudflareAPIURL),
+		slog.String("log_level", c.LogLevel),
+	)
+}
+
+// String is LogValue as text, so fmt never prints a secret either.
+func (c Config) String() string { return c.LogValue().String() }
+
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "***"
+}

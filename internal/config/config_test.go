@@ -1,0 +1,62 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    func(Config) bool
+		wantErr string
+	}{
+		{name: "defaults", want: func(c Config) bool { return c == Default() }},
+		{name: "env", env: map[string]string{"DW_LISTEN": "0.0.0.0:9000", "DW_DATA": "/var/lib/dw"},
+			want: func(c Config) bool { return c.Listen == "0.0.0.0:9000" && c.DataDir == "/var/lib/dw" }},
+		{name: "flag wins over env", args: []string{"--listen", "127.0.0.1:1"}, env: map[string]string{"DW_LISTEN": "127.0.0.1:2"},
+			want: func(c Config) bool { return c.Listen == "127.0.0.1:1" }},
+		{name: "secret from env", env: map[string]string{"DW_ADMIN_PASSWORD": "s3cret"},
+			want: func(c Config) bool { return c.AdminPassword == "s3cret" }},
+		{name: "bad listen", args: []string{"--listen", "nope"}, wantErr: "--listen"},
+		{name: "same addresses", args: []string{"--listen", ":80", "--proxy-listen", ":80"}, wantErr: "both"},
+		{name: "bad level", args: []string{"--log-level", "loud"}, wantErr: "--log-level"},
+		{name: "bad cloudflare url", env: map[string]string{"DW_CLOUDFLARE_API_URL": "ftp://x"}, wantErr: "DW_CLOUDFLARE_API_URL"},
+		{name: "extra argument", args: []string{"extra"}, wantErr: "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("serve", tt.args, env(tt.env), io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to mention %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.want(c) {
+				t.Fatalf("unexpected config %+v", c)
+			}
+		})
+	}
+}
+
+func TestSecretMasked(t *testing.T) {
+	c := Default()
+	c.AdminPassword = "hunter2-very-secret"
+	for _, s := range []string{c.String(), fmt.Sprint(c), fmt.Sprintf("%v", c)} {
+		if strings.Contains(s, "hunter2") {
+			t.Fatalf("secret printed: %s", s)
+		}
+	}
+}

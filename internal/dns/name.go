@@ -1,0 +1,92 @@
+package dns
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// idnaProfile converts internationalised names to punycode the way
+// resolvers look them up, without accepting what a hostname may not hold.
+var idnaProfile = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.BidiRule())
+
+// NormalizeName turns a user's fully qualified domain name into the form
+// Docker Watcher stores and compares: punycode, lower case, no trailing dot.
+// It requires at least two labels of letters, digits and inner hyphens, and a
+// top-level label that is not all digits, so an IP address is not a name.
+func NormalizeName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	name = strings.TrimSuffix(name, ".")
+	if name == "" {
+		return "", errors.New("is empty")
+	}
+	ascii, err := idnaProfile.ToASCII(name)
+	if err != nil {
+		return "", fmt.Errorf("is not a valid domain name: %w", err)
+	}
+	ascii = strings.ToLower(ascii)
+	if len(ascii) > 253 {
+		return "", errors.New("is longer than 253 characters")
+	}
+	labels := strings.Split(ascii, ".")
+	if len(labels) < 2 {
+		return "", errors.New("needs at least two labels, like example.com")
+	}
+	for _, l := range labels {
+		if err := checkLabel(l, false); err != nil {
+			return "", err
+		}
+	}
+	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		return "", errors.New("has an all-numeric top-level label")
+	}
+	return ascii, nil
+}
+
+// CheckHostname accepts what a proxy may forward to: an IP address is
+// checked by the caller; this accepts host names with one or more labels,
+// including Docker's container names, which may hold underscores.
+func CheckHostname(host string) error {
+	if host == "" {
+		return errors.New("is empty")
+	}
+	if len(host) > 253 {
+		return errors.New("is longer than 253 characters")
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		if err := checkLabel(strings.ToLower(l), true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckLabel reports whether s is a lower-case DNS label (a-z, 0-9, inner
+// hyphens, at most 63 characters), as used for app names and subdomains.
+func CheckLabel(s string) error { return checkLabel(s, false) }
+
+func checkLabel(l string, underscore bool) error {
+	switch {
+	case l == "":
+		return errors.New("has an empty label")
+	case len(l) > 63:
+		return fmt.Errorf("has a label longer than 63 characters (%q)", l)
+	case l[0] == '-' || l[len(l)-1] == '-':
+		return fmt.Errorf("has a label that starts or ends with a hyphen (%q)", l)
+	}
+	for _, c := range l {
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || underscore && c == '_'
+		if !ok {
+			return fmt.Errorf("has a character that is not allowed: %q (use a-z, 0-9 and -)", c)
+		}
+	}
+	return nil
+}
+
+// InZone reports whether the normalised name lies in the normalised zone:
+// the zone apex itself or any name below it.
+func InZone(name, zone string) bool {
+	return name == zone || strings.HasSuffix(name, "."+zone)
+}

@@ -1,0 +1,61 @@
+package dns
+
+import "testing"
+
+func TestNormalizeName(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"example.com", "example.com", true},
+		{"Example.COM.", "example.com", true},
+		{" app.example.org ", "app.example.org", true},
+		{"bücher.example", "xn--bcher-kva.example", true},
+		{"a-b.c-d.example.com", "a-b.c-d.example.com", true},
+		{"", "", false},
+		{"localhost", "", false},
+		{"bad domain!.com", "", false},
+		{"-bad.example.com", "", false},
+		{"bad-.example.com", "", false},
+		{"under_score.example.com", "", false},
+		{"a..b.com", "", false},
+		{"1.2.3.4", "", false},
+		{"*.example.com", "", false},
+		{string(make([]byte, 64)) + ".com", "", false},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeName(tt.in)
+		if tt.ok != (err == nil) || got != tt.want {
+			t.Errorf("NormalizeName(%q) = %q, %v; want %q, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestCheckHostname(t *testing.T) {
+	for host, ok := range map[string]bool{
+		"backend": true, "my_app": true, "host.docker.internal": true, "Web-1.local": true,
+		"": false, "bad host": false, "-x": false, "a..b": false,
+	} {
+		if err := CheckHostname(host); (err == nil) != ok {
+			t.Errorf("CheckHostname(%q) = %v, want ok=%v", host, err, ok)
+		}
+	}
+}
+
+func TestInZone(t *testing.T) {
+	tests := []struct {
+		name, zone string
+		want       bool
+	}{
+		{"example.com", "example.com", true},
+		{"a.example.com", "example.com", true},
+		{"a.b.example.com", "example.com", true},
+		{"badexample.com", "example.com", false},
+		{"example.org", "example.com", false},
+	}
+	for _, tt := range tests {
+		if got := InZone(tt.name, tt.zone); got != tt.want {
+			t.Errorf("InZone(%q, %q) = %v", tt.name, tt.zone, got)
+		}
+	}
+}

@@ -1,0 +1,35 @@
+package model
+
+import "time"
+
+// Instance states.
+const (
+	StatusDeploying = "deploying"
+	StatusRunning   = "running"
+	StatusStopped   = "stopped"
+	StatusFailed    = "failed"
+)
+
+// Instance is one deployed container of an app.
+type Instance struct {
+	ID           int64     `json:"id"`
+	AppID        int64     `json:"app_id"`
+	Tag          string    `json:"tag"`
+	Digest       string    `json:"digest"`
+	Subdomain    string    `json:"subdomain"`
+	ContainerID  string    `json:"container_id"`
+	HostPort     int       `json:"host_port"`
+	Status       string    `json:"status"`
+	ProxyRouteID int64     `json:"proxy_route_id"` // 0: no route
+	LastError    string    `json:"last_error"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// FQDN is the instance's name under the base domain, or "" without one.
+func (i Instance) FQDN(domain string) string {
+	if domain == "" || i.Subdomain == "" {
+		return ""
+	}
+	return i.Subdomain + "." + domain
+}

@@ -1,0 +1,128 @@
+package model
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/dockerwatcher/docker-watcher/internal/dns"
+)
+
+// DNS providers Docker Watcher knows. "" means none (wildcard DNS only).
+const (
+	ProviderNone       = ""
+	ProviderCloudflare = "cloudflare"
+)
+
+// Settings are the run-time settings, one row in the store.
+type Settings struct {
+	InstallationID     string // generated once; marks DNS records as ours
+	Domain             string
+	PublicIPv4         string
+	PublicIPv6         string
+	WildcardDNS        bool
+	DNSProvider        string
+	CloudflareAPIToken string // secret: never returned, never logged
+	CloudflareZoneID   string
+	CloudflareZoneName string
+	DNSTTL             int
+	CloudflareProxied  bool
+}
+
+// SettingsPatch is a change to Settings: nil fields keep their value.
+type SettingsPatch struct {
+	Domain             *string `json:"domain"`
+	PublicIPv4         *string `json:"public_ipv4"`
+	PublicIPv6         *string `json:"public_ipv6"`
+	WildcardDNS        *bool   `json:"wildcard_dns"`
+	DNSProvider        *string `json:"dns_provider"`
+	CloudflareAPIToken *string `json:"cloudflare_api_token"`
+	CloudflareZoneID   *string `json:"cloudflare_zone_id"`
+	CloudflareZoneName *string `json:"cloudflare_zone_name"`
+	DNSTTL             *int    `json:"dns_ttl"`
+	CloudflareProxied  *bool   `json:"cloudflare_proxied"`
+}
+
+// Apply returns s changed by p, normalised and validated. On error s is
+// returned unchanged.
+func (p SettingsPatch) Apply(s Settings) (Settings, error) {
+	n := s
+	set(&n.Domain, p.Domain)
+	set(&n.PublicIPv4, p.PublicIPv4)
+	set(&n.PublicIPv6, p.PublicIPv6)
+	set(&n.WildcardDNS, p.WildcardDNS)
+	set(&n.DNSProvider, p.DNSProvider)
+	set(&n.CloudflareAPIToken, p.CloudflareAPIToken)
+	set(&n.CloudflareZoneID, p.CloudflareZoneID)
+	set(&n.CloudflareZoneName, p.CloudflareZoneName)
+	set(&n.DNSTTL, p.DNSTTL)
+	set(&n.CloudflareProxied, p.CloudflareProxied)
+	if err := n.Normalize(); err != nil {
+		return s, err
+	}
+	return n, nil
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// Normalize validates s and brings names and addresses to canonical form.
+func (s *Settings) Normalize() error {
+	if s.Domain != "" {
+		d, err := dns.NormalizeName(s.Domain)
+		if err != nil {
+			return fieldErr("domain", "domain "+err.Error())
+		}
+		s.Domain = d
+	}
+	if s.PublicIPv4 != "" {
+		a, err := netip.ParseAddr(s.PublicIPv4)
+		if err != nil || !a.Is4() {
+			return fieldErr("public_ipv4", fmt.Sprintf("%q is not an IPv4 address", s.PublicIPv4))
+		}
+		s.PublicIPv4 = a.String()
+	}
+	if s.PublicIPv6 != "" {
+		a, err := netip.ParseAddr(s.PublicIPv6)
+		if err != nil || !a.Is6() || a.Is4In6() || a.Zone() != "" {
+			return fieldErr("public_ipv6", fmt.Sprintf("%q is not an IPv6 address", s.PublicIPv6))
+		}
+		s.PublicIPv6 = a.String()
+	}
+	switch s.DNSProvider {
+	case ProviderNone, ProviderCloudflare:
+	default:
+		return fieldErr("dns_provider", fmt.Sprintf("unknown DNS provider %q (want \"\" or %q)", s.DNSProvider, ProviderCloudflare))
+	}
+	if s.DNSTTL != 1 && (s.DNSTTL < 60 || s.DNSTTL > 86400) {
+		return fieldErr("dns_ttl", "dns_ttl must be 1 (automatic) or between 60 and 86400 seconds")
+	}
+	if len(s.CloudflareAPIToken) > 1024 {
+		return fieldErr("cloudflare_api_token", "cloudflare_api_token is too long")
+	}
+	if s.CloudflareZoneID != "" && !isHex(s.CloudflareZoneID, 32) {
+		return fieldErr("cloudflare_zone_id", "cloudflare_zone_id must be 32 hexadecimal characters")
+	}
+	if s.CloudflareZoneName != "" {
+		z, err := dns.NormalizeName(s.CloudflareZoneName)
+		if err != nil {
+			return fieldErr("cloudflare_zone_name", "cloudflare_zone_name "+err.Error())
+		}
+		s.CloudflareZoneName = z
+	}
+	return nil
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,43 @@
+package store
+
+import (
+	"context"
+
+	"github.com/dockerwatcher/docker-watcher/internal/model"
+)
+
+const instanceColumns = `id, app_id, tag, digest, subdomain, container_id, host_port, status, proxy_route_id,
+	last_error, created_at, updated_at`
+
+func scanInstance(sc interface{ Scan(...any) error }) (model.Instance, error) {
+	var i model.Instance
+	err := sc.Scan(&i.ID, &i.AppID, &i.Tag, &i.Digest, &i.Subdomain, &i.ContainerID, &i.HostPort, &i.Status,
+		&i.ProxyRouteID, &i.LastError, &i.CreatedAt, &i.UpdatedAt)
+	return i, err
+}
+
+// Instances lists every instance by subdomain.
+func (s *Store) Instances(ctx context.Context) ([]model.Instance, error) {
+	return list(ctx, s.db, "SELECT "+instanceColumns+" FROM instances ORDER BY subdomain", scanInstance)
+}
+
+// Instance reads one instance.
+func (s *Store) Instance(ctx context.Context, id int64) (model.Instance, error) {
+	i, err := scanInstance(s.db.QueryRowContext(ctx, "SELECT "+instanceColumns+" FROM instances WHERE id = ?", id))
+	return i, mapErr(err)
+}
+
+// CreateInstance stores a new instance and sets its id and times.
+func (s *Store) CreateInstance(ctx context.Context, i *model.Instance) error {
+	now := s.now()
+	err := s.db.QueryRowContext(ctx, `INSERT INTO instances (app_id, tag, digest, subdomain, container_id,
+		host_port, status, proxy_route_id, last_error, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		i.AppID, i.Tag, i.Digest, i.Subdomain, i.ContainerID, i.HostPort, i.Status, i.ProxyRouteID,
+		i.LastError, now, now).Scan(&i.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	i.CreatedAt, i.UpdatedAt = now, now
+	return nil
+}

@@ -1,0 +1,51 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/dockerwatcher/docker-watcher/internal/model"
+)
+
+const settingsColumns = `installation_id, domain, public_ipv4, public_ipv6, wildcard_dns, dns_provider,
+	cloudflare_api_token, cloudflare_zone_id, cloudflare_zone_name, dns_ttl, cloudflare_proxied`
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func readSettings(ctx context.Context, q querier) (model.Settings, error) {
+	var s model.Settings
+	err := q.QueryRowContext(ctx, "SELECT "+settingsColumns+" FROM settings WHERE id = 1").Scan(
+		&s.InstallationID, &s.Domain, &s.PublicIPv4, &s.PublicIPv6, &s.WildcardDNS, &s.DNSProvider,
+		&s.CloudflareAPIToken, &s.CloudflareZoneID, &s.CloudflareZoneName, &s.DNSTTL, &s.CloudflareProxied)
+	return s, mapErr(err)
+}
+
+// Settings reads the settings.
+func (s *Store) Settings(ctx context.Context) (model.Settings, error) {
+	return readSettings(ctx, s.db)
+}
+
+// UpdateSettings reads the settings, lets change return the new value and
+// writes it, all in one transaction; an error from change writes nothing.
+// It returns the old and the new settings.
+func (s *Store) UpdateSettings(ctx context.Context, change func(model.Settings) (model.Settings, error)) (old, updated model.Settings, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if old, err = readSettings(ctx, tx); err != nil {
+			return err
+		}
+		if updated, err = change(old); err != nil {
+			return err
+		}
+		updated.InstallationID = old.InstallationID // never changes
+		_, err = tx.ExecContext(ctx, `UPDATE settings SET domain = ?, public_ipv4 = ?, public_ipv6 = ?,
+			wildcard_dns = ?, dns_provider = ?, cloudflare_api_token = ?, cloudflare_zone_id = ?,
+			cloudflare_zone_name = ?, dns_ttl = ?, cloudflare_proxied = ?, updated_at = ? WHERE id = 1`,
+			updated.Domain, updated.PublicIPv4, updated.PublicIPv6, updated.WildcardDNS, updated.DNSProvider,
+			updated.CloudflareAPIToken, updated.CloudflareZoneID, updated.CloudflareZoneName, updated.DNSTTL,
+			updated.CloudflareProxied, s.now())
+		return mapErr(err)
+	})
+	return old, updated, err
+}

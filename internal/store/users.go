@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/dockerwatcher/docker-watcher/internal/model"
+)
+
+// CountUsers tells whether the first-start admin must be created.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM users").Scan(&n)
+	return n, err
+}
+
+// CreateUser stores a user with an already hashed password.
+func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
+	now := s.now()
+	err := s.db.QueryRowContext(ctx, `INSERT INTO users (username, password_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?) RETURNING id`, u.Username, u.PasswordHash, now, now).Scan(&u.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	u.CreatedAt = now
+	return nil
+}
+
+// SetPasswordHash replaces a user's password hash.
+func (s *Store) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	return affected(s.db.ExecContext(ctx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+		hash, s.now(), userID))
+}
+
+// UserByName finds a user by name, ignoring case.
+func (s *Store) UserByName(ctx context.Context, name string) (model.User, error) {
+	var u model.User
+	err := s.db.QueryRowContext(ctx, "SELECT id, username, password_hash, created_at FROM users WHERE username = ?", name).
+		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.CreatedAt)
+	return u, mapErr(err)
+}
+
+// CreateSession stores a session by the hash of its cookie value, and drops
+// expired sessions on the way so the table does not grow.
+func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byte, expires time.Time) error {
+	now := s.now()
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= ?", now); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+			tokenHash, userID, now, expires.UTC())
+		return mapErr(err)
+	})
+}
+
+// SessionUser returns the user of an unexpired session.
+func (s *Store) SessionUser(ctx context.Context, tokenHash []byte) (model.User, error) {
+	var u model.User
+	err := s.db.QueryRowContext(ctx, `SELECT u.id, u.username, u.created_at FROM sessions s
+		JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, s.now()).
+		Scan(&u.ID, &u.Username, &u.CreatedAt)
+	return u, mapErr(err)
+}
+
+// DeleteSession ends a session; an unknown one is not an error.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	_, err := s.db.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
+	return err
+}
+
+// CreateAPIToken stores a token by its hash and sets its id and time.
+func (s *Store) CreateAPIToken(ctx context.Context, t *model.APIToken, tokenHash []byte) error {
+	now := s.now()
+	err := s.db.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, t.UserID, t.Name, t.Prefix, tokenHash, now).Scan(&t.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	t.CreatedAt = now
+	return nil
+}
+
+// APITokens lists a user's tokens, newest first.
+func (s *Store) APITokens(ctx context.Context, userID int64) ([]model.APIToken, error) {
+	return list(ctx, s.db, `SELECT id, user_id, name, prefix, created_at, last_used_at FROM api_tokens
+		WHERE user_id = ? ORDER BY id DESC`, scanToken, userID)
+}
+
+func scanToken(sc interface{ Scan(...any) error }) (model.APIToken, error) {
+	var t model.APIToken
+	var last sql.NullTime
+	err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.CreatedAt, &last)
+	if last.Valid {
+		t.LastUsedAt = &last.Time
+	}
+	return t, err
+}
+
+// DeleteAPIToken revokes one of a user's tokens.
+func (s *Store) DeleteAPIToken(ctx context.Context, userID, id int64) error {
+	return affected(s.db.ExecContext(ctx, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?", id, userID))
+}
+
+// TokenUser returns the owner of a token and notes its use, at most once a
+// minute so that reads do not turn into a write each.
+func (s *Store) TokenUser(ctx context.Context, tokenHash []byte) (model.User, error) {
+	var u model.User
+	var tokenID int64
+	var last sql.NullTime
+	err := s.db.QueryRowContext(ctx, `SELECT u.id, u.username, u.created_at, t.id, t.last_used_at FROM api_tokens t
+		JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, tokenHash).
+		Scan(&u.ID, &u.Username, &u.CreatedAt, &tokenID, &last)
+	if err != nil {
+		return u, mapErr(err)
+	}
+	if now := s.now(); !last.Valid || now.Sub(last.Time) > time.Minute {
+		if _, err := s.db.ExecContext(ctx, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", now, tokenID); err != nil &&
+			!errors.Is(err, context.Canceled) {
+			return u, err
+		}
+	}
+	return u, nil
+}
