@@ -94,7 +94,7 @@ func (s *Settings) Normalize() error {
 	switch s.DNSProvider {
 	case ProviderNone, ProviderCloudflare:
 	default:
-		return fieldErr("dns_provider", fmt.Sprintf("unknown DNS provider %q (want \"\" or %q)", s.DNSProvider, ProviderCloudflare))
+		return fieldErr("dns_provider", fmt.Sprintf("dns_provider %q is unknown (want \"\" or %q)", s.DNSProvider, ProviderCloudflare))
 	}
 	if s.DNSTTL != 1 && (s.DNSTTL < 60 || s.DNSTTL > 86400) {
 		return fieldErr("dns_ttl", "dns_ttl must be 1 (automatic) or between 60 and 86400 seconds")

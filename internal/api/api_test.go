@@ -1,0 +1,300 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/dockerwatcher/docker-watcher/internal/auth"
+	"github.com/dockerwatcher/docker-watcher/internal/store"
+	"github.com/dockerwatcher/docker-watcher/internal/store/storetest"
+)
+
+const adminPassword = "correct horse battery"
+
+// syncBuffer collects log output from concurrent handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+type env struct {
+	t      *testing.T
+	srv    *Server
+	url    string
+	store  *store.Store
+	client *http.Client // logged in with a session cookie
+	logs   *syncBuffer
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st := storetest.New(t)
+	authn := auth.NewService(st, bcrypt.MinCost)
+	if _, err := authn.EnsureAdmin(t.Context(), adminPassword); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	srv := New(Deps{
+		Store: st, Auth: authn, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Metrics: prometheus.NewRegistry(), UI: http.NotFoundHandler(),
+	})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	jar, _ := cookiejar.New(nil)
+	e := &env{t: t, srv: srv, url: ts.URL, store: st, client: &http.Client{Jar: jar}, logs: logs}
+	res := e.do(e.client, "POST", "/api/auth/login", map[string]string{"username": "admin", "password": adminPassword})
+	e.expect(res, http.StatusOK)
+	return e
+}
+
+// do sends a JSON request; body may be a string (sent as is) or a value.
+func (e *env) do(c *http.Client, method, path string, body any, header ...string) *http.Response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		buf, _ := json.Marshal(b)
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequestWithContext(e.t.Context(), method, e.url+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+// expect checks the status and returns the body.
+func (e *env) expect(res *http.Response, status int) []byte {
+	e.t.Helper()
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != status {
+		e.t.Fatalf("%s %s: status %d, want %d; body %s", res.Request.Method, res.Request.URL.Path, res.StatusCode, status, b)
+	}
+	return b
+}
+
+// expectError checks an error answer's status and field.
+func (e *env) expectError(res *http.Response, status int, field string) errorBody {
+	e.t.Helper()
+	var eb errorBody
+	b := e.expect(res, status)
+	if err := json.Unmarshal(b, &eb); err != nil || eb.Error == "" {
+		e.t.Fatalf("error body %s is not {\"error\": ...}", b)
+	}
+	if eb.Field != field {
+		e.t.Fatalf("field %q, want %q (error %q)", eb.Field, field, eb.Error)
+	}
+	return eb
+}
+
+func decodeInto[T any](t *testing.T, b []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	return v
+}
+
+// Every route but login and health refuses a caller without credentials,
+// and so does an unknown token.
+func TestEveryRouteNeedsAuthentication(t *testing.T) {
+	e := newEnv(t)
+	routes := append(e.srv.routes(), route{pattern: "GET /metrics"})
+	replacer := strings.NewReplacer("{id}", "1", "{fqdn}", "a.example.com")
+	checked := 0
+	for _, rt := range routes {
+		if rt.public {
+			continue
+		}
+		method, path, ok := strings.Cut(rt.pattern, " ")
+		if !ok {
+			method, path = "GET", rt.pattern+"anything"
+		}
+		path = replacer.Replace(path)
+		for _, hdr := range [][]string{nil, {"Authorization", "Bearer dw_not-a-real-token"}, {"Cookie", "dw_session=forged"}} {
+			res := e.do(http.DefaultClient, method, path, "{}", hdr...)
+			e.expectError(res, http.StatusUnauthorized, "")
+		}
+		checked++
+	}
+	if checked < 20 {
+		t.Fatalf("checked only %d routes", checked)
+	}
+	e.expect(e.do(http.DefaultClient, "GET", "/healthz", nil), http.StatusOK)
+}
+
+func TestCrossOriginRequestRefused(t *testing.T) {
+	e := newEnv(t)
+	body := map[string]any{"domain": "x.example.com", "forward_scheme": "http", "forward_host": "h", "forward_port": 80}
+	e.expectError(e.do(e.client, "POST", "/api/proxies", body, "Sec-Fetch-Site", "cross-site"), http.StatusForbidden, "")
+	e.expectError(e.do(e.client, "POST", "/api/proxies", body, "Origin", "https://evil.example"), http.StatusForbidden, "")
+	e.expectError(e.do(e.client, "PUT", "/api/settings", `{"domain":"evil.example"}`, "Sec-Fetch-Site", "cross-site"), http.StatusForbidden, "")
+	if ps, _ := e.store.Proxies(t.Context()); len(ps) != 0 {
+		t.Fatalf("a refused request created %v", ps)
+	}
+	if st, _ := e.store.Settings(t.Context()); st.Domain != "" {
+		t.Fatalf("a refused request changed settings: %q", st.Domain)
+	}
+	// The same request from the app's own origin goes through.
+	e.expect(e.do(e.client, "POST", "/api/proxies", body, "Sec-Fetch-Site", "same-origin"), http.StatusCreated)
+}
+
+func TestLoginSessionAndLogout(t *testing.T) {
+	e := newEnv(t)
+	e.expectError(e.do(http.DefaultClient, "POST", "/api/auth/login", map[string]string{"username": "admin", "password": "wrong password"}), http.StatusUnauthorized, "")
+	e.expectError(e.do(http.DefaultClient, "POST", "/api/auth/login", map[string]string{"username": "nobody", "password": "wrong password"}), http.StatusUnauthorized, "")
+	e.expectError(e.do(http.DefaultClient, "POST", "/api/auth/login", map[string]string{"username": "admin"}), http.StatusBadRequest, "password")
+
+	res := e.do(http.DefaultClient, "POST", "/api/auth/login", map[string]string{"username": "Admin", "password": adminPassword})
+	e.expect(res, http.StatusOK)
+	var c *http.Cookie
+	for _, ck := range res.Cookies() {
+		if ck.Name == sessionCookie {
+			c = ck
+		}
+	}
+	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || len(c.Value) < 40 {
+		t.Fatalf("session cookie %+v", c)
+	}
+	me := decodeInto[userResponse](t, e.expect(e.do(e.client, "GET", "/api/auth/me", nil), http.StatusOK))
+	if me.User.Username != "admin" {
+		t.Fatalf("me = %+v", me)
+	}
+	e.expect(e.do(e.client, "POST", "/api/auth/logout", nil), http.StatusNoContent)
+	e.expectError(e.do(e.client, "GET", "/api/auth/me", nil), http.StatusUnauthorized, "")
+	// Logging out one session leaves the other; its cookie value is then
+	// dead at the server, not just cleared in a cookie jar.
+	cookie := []string{"Cookie", sessionCookie + "=" + c.Value}
+	e.expect(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, cookie...), http.StatusOK)
+	e.expect(e.do(http.DefaultClient, "POST", "/api/auth/logout", nil, cookie...), http.StatusNoContent)
+	e.expectError(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, cookie...), http.StatusUnauthorized, "")
+	if strings.Contains(e.logs.String(), adminPassword) {
+		t.Fatal("a password was logged")
+	}
+}
+
+func TestFailedLoginsAreSlowedDown(t *testing.T) {
+	e := newEnv(t)
+	bad := map[string]string{"username": "admin", "password": "wrong password"}
+	for range 5 {
+		e.expectError(e.do(http.DefaultClient, "POST", "/api/auth/login", bad), http.StatusUnauthorized, "")
+	}
+	// Locked now, even with the right password.
+	res := e.do(http.DefaultClient, "POST", "/api/auth/login", map[string]string{"username": "admin", "password": adminPassword})
+	if ra := res.Header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Fatalf("Retry-After %q", ra)
+	}
+	e.expectError(res, http.StatusTooManyRequests, "")
+	// Guessing other user names from the same address hits the address limit.
+	for i := range 15 {
+		e.do(http.DefaultClient, "POST", "/api/auth/login", map[string]string{"username": "user" + string(rune('a'+i)), "password": "x"}).Body.Close()
+	}
+	e.expectError(e.do(http.DefaultClient, "POST", "/api/auth/login", map[string]string{"username": "someone", "password": "x"}), http.StatusTooManyRequests, "")
+}
+
+func TestAPITokens(t *testing.T) {
+	e := newEnv(t)
+	e.expectError(e.do(e.client, "POST", "/api/tokens", map[string]string{"name": " "}), http.StatusBadRequest, "name")
+	created := decodeInto[createdToken](t, e.expect(e.do(e.client, "POST", "/api/tokens", map[string]string{"name": "ci"}), http.StatusCreated))
+	if !strings.HasPrefix(created.Token, auth.TokenPrefix) || !strings.HasPrefix(created.Token, created.Prefix) {
+		t.Fatalf("token %+v", created)
+	}
+	bearer := []string{"Authorization", "Bearer " + created.Token}
+	e.expect(e.do(http.DefaultClient, "GET", "/api/settings", nil, bearer...), http.StatusOK)
+	e.expectError(e.do(http.DefaultClient, "GET", "/api/settings", nil, "Authorization", "Token "+created.Token), http.StatusUnauthorized, "")
+	list := e.expect(e.do(e.client, "GET", "/api/tokens", nil), http.StatusOK)
+	if bytes.Contains(list, []byte(created.Token)) {
+		t.Fatal("token list shows the token")
+	}
+	tokens := decodeInto[[]map[string]any](t, list)
+	if len(tokens) != 1 || tokens[0]["last_used_at"] == nil {
+		t.Fatalf("tokens %s", list)
+	}
+	e.expect(e.do(e.client, "DELETE", "/api/tokens/"+itoa(created.ID), nil), http.StatusNoContent)
+	e.expectError(e.do(http.DefaultClient, "GET", "/api/settings", nil, bearer...), http.StatusUnauthorized, "")
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	e := newEnv(t)
+	b := e.expect(e.do(http.DefaultClient, "GET", "/healthz", nil), http.StatusOK)
+	if h := decodeInto[map[string]string](t, b); h["database"] != "ok" {
+		t.Fatalf("health %s", b)
+	}
+	e.expect(e.do(e.client, "GET", "/api/settings", nil), http.StatusOK)
+	m := string(e.expect(e.do(e.client, "GET", "/metrics", nil), http.StatusOK))
+	for _, want := range []string{
+		`dw_http_requests_total{code="200",method="get",route="GET /api/settings"} 1`,
+		`dw_http_request_duration_seconds_count{method="get",route="GET /api/settings"} 1`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestUnknownAPIRouteIsJSON404(t *testing.T) {
+	e := newEnv(t)
+	e.expectError(e.do(e.client, "GET", "/api/nothing/here", nil), http.StatusNotFound, "")
+}
+
+func TestBadJSON(t *testing.T) {
+	e := newEnv(t)
+	for _, tt := range []struct {
+		body  string
+		field string
+	}{
+		{``, ""},
+		{`{`, ""},
+		{`[]`, ""},
+		{`{"domain": 5}`, "domain"},
+		{`{"nope": 1}`, "nope"},
+		{`{"domain":"a.example.com"} {}`, ""},
+	} {
+		e.expectError(e.do(e.client, "PUT", "/api/settings", tt.body), http.StatusBadRequest, tt.field)
+	}
+	big := `{"domain":"` + strings.Repeat("a", maxBody) + `"}`
+	e.expectError(e.do(e.client, "PUT", "/api/settings", big), http.StatusRequestEntityTooLarge, "")
+}
+
+func itoa(i int64) string { return strings.TrimSpace(string(mustJSON(i))) }
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}

@@ -1,0 +1,195 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dockerwatcher/docker-watcher/internal/config"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// start runs Serve until the returned stop is called; stop returns Serve's
+// error.
+func start(t *testing.T, cfg config.Config, logs *lockedBuffer) (url string, stop func() error) {
+	t.Helper()
+	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, cfg, logs) }()
+	url = "http://" + cfg.Listen
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(url + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve ended early: %v\n%s", err, logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("not healthy in time:\n%s", logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return url, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			return fmt.Errorf("serve did not stop")
+		}
+	}
+}
+
+func login(t *testing.T, url, password string) int {
+	t.Helper()
+	res, err := http.Post(url+"/api/auth/login", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"username":"admin","password":%q}`, password)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func TestServeGeneratedAdminPasswordShownOnce(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	logs := &lockedBuffer{}
+	url, stop := start(t, cfg, logs)
+	m := regexp.MustCompile(` password=(\S+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no generated password in the log:\n%s", logs)
+	}
+	if code := login(t, url, m[1]); code != http.StatusOK {
+		t.Fatalf("login with the printed password: %d", code)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	// A second start neither prints nor changes the password.
+	logs2 := &lockedBuffer{}
+	url, stop = start(t, cfg, logs2)
+	defer stop()
+	if strings.Contains(logs2.String(), " password=") {
+		t.Fatalf("password printed again:\n%s", logs2)
+	}
+	if strings.Contains(logs2.String(), m[1]) {
+		t.Fatal("password printed again")
+	}
+	if code := login(t, url, m[1]); code != http.StatusOK {
+		t.Fatalf("login after restart: %d", code)
+	}
+}
+
+func TestServeAdminPasswordFromEnvNeverLogged(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.AdminPassword = "env-chosen-password"
+	logs := &lockedBuffer{}
+	url, stop := start(t, cfg, logs)
+	if code := login(t, url, cfg.AdminPassword); code != http.StatusOK {
+		t.Fatalf("login: %d", code)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), cfg.AdminPassword) {
+		t.Fatalf("password logged:\n%s", logs)
+	}
+	// Changing DW_ADMIN_PASSWORD changes the admin's password.
+	cfg.AdminPassword = "another-password"
+	url, stop = start(t, cfg, &lockedBuffer{})
+	defer stop()
+	if code := login(t, url, "env-chosen-password"); code != http.StatusUnauthorized {
+		t.Fatalf("old password: %d", code)
+	}
+	if code := login(t, url, "another-password"); code != http.StatusOK {
+		t.Fatalf("new password: %d", code)
+	}
+}
+
+// In-flight requests finish during a graceful shutdown.
+func TestGracefulShutdownFinishesRequests(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.AdminPassword = "password-for-test"
+	url, stop := start(t, cfg, &lockedBuffer{})
+	// A login is slow (bcrypt), so it is still running when shutdown starts.
+	codes := make(chan int, 1)
+	go func() { codes <- login(t, url, cfg.AdminPassword) }()
+	time.Sleep(30 * time.Millisecond)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-codes; code != http.StatusOK {
+		t.Fatalf("in-flight login: %d", code)
+	}
+	if _, err := http.Get(url + "/healthz"); err == nil {
+		t.Fatal("still serving after shutdown")
+	}
+}
+
+func TestMainCommands(t *testing.T) {
+	var out, errOut bytes.Buffer
+	getenv := func(string) string { return "" }
+	if code := Main([]string{"version"}, getenv, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "docker-watcher ") {
+		t.Fatalf("version: %d %q", code, out.String())
+	}
+	out.Reset()
+	if code := Main([]string{"--help"}, getenv, &out, &errOut); code != 0 || !strings.Contains(out.String(), "serve") {
+		t.Fatalf("help: %d %q", code, out.String())
+	}
+	if code := Main([]string{"bogus"}, getenv, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "unknown command") {
+		t.Fatalf("bogus: %d %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := Main([]string{"serve", "--help"}, getenv, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "DW_LISTEN") {
+		t.Fatalf("serve --help: %d %q", code, errOut.String())
+	}
+	if code := Main([]string{"serve", "--listen", "bad"}, getenv, &out, &errOut); code != 2 {
+		t.Fatalf("bad flag: %d", code)
+	}
+}
