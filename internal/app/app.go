@@ -28,6 +28,10 @@ import (
 	"github.com/dockerwatcher/docker-watcher/web"
 )
 
+// bcryptCost is the password hash cost; 0 is auth's default. Tests lower it:
+// the default is slow by design, and slower still under the race detector.
+var bcryptCost = 0
+
 // Version is set at build time with -ldflags "-X .../internal/app.Version=...".
 var Version = "dev"
 
@@ -101,7 +105,7 @@ func Serve(ctx context.Context, cfg config.Config, logOut io.Writer) error {
 		}
 	}()
 
-	authn := auth.NewService(st, 0)
+	authn := auth.NewService(st, bcryptCost)
 	generated, err := authn.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"regexp"
@@ -12,8 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 )
+
+func init() { bcryptCost = bcrypt.MinCost }
 
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -157,15 +162,34 @@ func TestGracefulShutdownFinishesRequests(t *testing.T) {
 	cfg.DataDir = t.TempDir()
 	cfg.AdminPassword = "password-for-test"
 	url, stop := start(t, cfg, &lockedBuffer{})
-	// A login is slow (bcrypt), so it is still running when shutdown starts.
+	// A login whose body is still on its way when shutdown starts.
+	body, send := io.Pipe()
 	codes := make(chan int, 1)
-	go func() { codes <- login(t, url, cfg.AdminPassword) }()
-	time.Sleep(30 * time.Millisecond)
-	if err := stop(); err != nil {
-		t.Fatal(err)
+	go func() {
+		res, err := http.Post(url+"/api/auth/login", "application/json", body)
+		if err != nil {
+			codes <- 0
+			return
+		}
+		res.Body.Close()
+		codes <- res.StatusCode
+	}()
+	time.Sleep(100 * time.Millisecond) // the server is reading the body now
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case err := <-stopped:
+		t.Fatalf("shutdown finished while a request was in flight: %v", err)
+	default:
 	}
+	fmt.Fprintf(send, `{"username":"admin","password":%q}`, cfg.AdminPassword)
+	send.Close()
 	if code := <-codes; code != http.StatusOK {
 		t.Fatalf("in-flight login: %d", code)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
 	}
 	if _, err := http.Get(url + "/healthz"); err == nil {
 		t.Fatal("still serving after shutdown")

@@ -76,7 +76,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--%s %q: want host:port: %w", a.name, a.addr, err))
 		}
 	}
-	if c.Listen == c.ProxyListen {
+	if _, port, _ := net.SplitHostPort(c.Listen); c.Listen == c.ProxyListen && port != "0" {
 		errs = append(errs, fmt.Errorf("--listen and --proxy-listen are both %q", c.Listen))
 	}
 	if strings.TrimSpace(c.DataDir) == "" {

@@ -22,11 +22,13 @@ func NormalizeName(name string) (string, error) {
 	if name == "" {
 		return "", errors.New("is empty")
 	}
-	ascii, err := idnaProfile.ToASCII(name)
-	if err != nil {
-		return "", fmt.Errorf("is not a valid domain name: %w", err)
+	ascii := strings.ToLower(name)
+	if !isASCII(name) {
+		var err error
+		if ascii, err = idnaProfile.ToASCII(name); err != nil {
+			return "", errors.New("is not a valid internationalised domain name")
+		}
 	}
-	ascii = strings.ToLower(ascii)
 	if len(ascii) > 253 {
 		return "", errors.New("is longer than 253 characters")
 	}
@@ -43,6 +45,15 @@ func NormalizeName(name string) (string, error) {
 		return "", errors.New("has an all-numeric top-level label")
 	}
 	return ascii, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckHostname accepts what a proxy may forward to: an IP address is

@@ -1,0 +1,50 @@
+# Docker Watcher. `make run` builds everything and starts it; `make test`
+# runs every test. Both install what they need (npm packages, chromium).
+
+GO      ?= go
+BIN     := bin/docker-watcher
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/dockerwatcher/docker-watcher/internal/app.Version=$(VERSION)
+
+.PHONY: run build ui test vet test-go test-web test-e2e bench-memory browser clean
+
+run: build
+	@echo "Starting Docker Watcher: open http://$${DW_LISTEN:-127.0.0.1:8080} and log in as admin"
+	@echo "(password: DW_ADMIN_PASSWORD, or the one printed below at the first start)"
+	./$(BIN) serve
+
+build: ui
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/docker-watcher
+
+# npm ci only when the lock file changed since the last install.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+ui: web/node_modules/.installed
+	cd web && npm run build
+
+test: vet test-go test-web test-e2e bench-memory
+
+vet: ui
+	$(GO) vet ./...
+
+test-go: ui
+	$(GO) test -race -count=1 ./...
+
+test-web: web/node_modules/.installed
+	cd web && npm run check && npm test
+
+test-e2e: build browser
+	cd web && DW_BINARY=$(CURDIR)/$(BIN) npm run test:e2e
+
+# Idle memory after the UI was loaded must stay under 40 MB.
+bench-memory: build
+	bench/idle-memory.sh $(BIN)
+
+browser:
+	scripts/ensure-chromium.sh
+
+clean:
+	rm -rf bin web/.svelte-kit web/node_modules
+	find web/build -mindepth 1 ! -name .gitkeep -delete

@@ -1,0 +1,17 @@
+import type { ApiToken, CreatedApiToken } from '$lib/types/token';
+import { api } from './client';
+
+const base = '/api/tokens';
+
+export function listTokens(): Promise<ApiToken[]> {
+	return api.get<ApiToken[]>(base);
+}
+
+/** The answer carries the token itself: the only time it is shown. */
+export function createToken(name: string): Promise<CreatedApiToken> {
+	return api.post<CreatedApiToken>(base, { name });
+}
+
+export function deleteToken(id: number): Promise<void> {
+	return api.del(`${base}/${id}`);
+}

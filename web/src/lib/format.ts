@@ -1,0 +1,71 @@
+/** Small pure helpers for showing API data. */
+
+import type { InstanceStatus } from './types/instance';
+
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** A date and time for people; "—" for a missing or zero time. */
+export function formatDateTime(iso: string | null | undefined, format = dateTimeFormat): string {
+	if (!iso || iso.startsWith('0001-01-01')) return '—';
+	const date = new Date(iso);
+	if (Number.isNaN(date.getTime())) return '—';
+	return format.format(date);
+}
+
+export type Tone = 'ok' | 'busy' | 'off' | 'bad' | 'neutral';
+
+/** The colour of an instance's status badge. */
+export function statusTone(status: InstanceStatus | string): Tone {
+	switch (status) {
+		case 'running': return 'ok';
+		case 'deploying': return 'busy';
+		case 'stopped': return 'off';
+		case 'failed': return 'bad';
+		default: return 'neutral';
+	}
+}
+
+/** Where to go after logging in: a local path only, never back to /login. */
+export function safeNextPath(next: string | null | undefined, fallback = '/instances'): string {
+	if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
+	if (next === '/login' || next.startsWith('/login?') || next.startsWith('/login/')) return fallback;
+	return next;
+}
+
+/** A link to a served name, in the scheme the UI itself is served with. */
+export function hrefForFqdn(fqdn: string, protocol = 'https:'): string {
+	const scheme = protocol === 'http:' ? 'http:' : 'https:';
+	return `${scheme}//${fqdn}/`;
+}
+
+/** A form's port input as a number for the API; 0 (refused by the API) when not a whole number. */
+export function portValue(value: unknown): number {
+	const n = typeof value === 'number' ? value : Number(String(value ?? '').trim() || NaN);
+	return Number.isInteger(n) ? n : 0;
+}
+
+/** The forward target of a proxy, e.g. "http://127.0.0.1:3000". */
+export function forwardTarget(p: { forward_scheme: string; forward_host: string; forward_port: number }): string {
+	const host = p.forward_host.includes(':') && !p.forward_host.startsWith('[') ? `[${p.forward_host}]` : p.forward_host;
+	return `${p.forward_scheme}://${host}:${p.forward_port}`;
+}
+
+/** A wait in seconds for people: "45 seconds", "2 minutes", "1 hour 5 minutes". */
+export function formatDuration(seconds: number): string {
+	const s = Math.max(0, Math.round(seconds));
+	const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+	if (s < 60) return plural(s, 'second');
+	const minutes = Math.ceil(s / 60);
+	if (minutes < 60) return plural(minutes, 'minute');
+	const h = Math.floor(minutes / 60);
+	const m = minutes % 60;
+	return m ? `${plural(h, 'hour')} ${plural(m, 'minute')}` : plural(h, 'hour');
+}
+
+/** A message as a sentence: capital first letter, closing full stop. */
+export function sentence(message: string): string {
+	const m = message.trim();
+	if (!m) return m;
+	const first = m[0].toUpperCase() + m.slice(1);
+	return /[.!?]$/.test(first) ? first : first + '.';
+}

@@ -1,0 +1,51 @@
+/** Test data factories: a valid object with overrides. */
+import type { Instance } from '$lib/types/instance';
+import type { Proxy } from '$lib/types/proxy';
+import type { ApiToken } from '$lib/types/token';
+
+const time = '2026-11-27T21:00:00Z';
+
+export function makeProxy(overrides: Partial<Proxy> = {}): Proxy {
+	return {
+		id: 1,
+		domain: 'app.example.org',
+		forward_scheme: 'http',
+		forward_host: '127.0.0.1',
+		forward_port: 3000,
+		proxy_route_id: 0,
+		created_at: time,
+		updated_at: time,
+		...overrides
+	};
+}
+
+export function makeInstance(overrides: Partial<Instance> = {}): Instance {
+	return {
+		id: 1,
+		app_id: 1,
+		tag: 'v1.2.0',
+		digest: 'sha256:0000',
+		subdomain: 'web',
+		fqdn: 'web.example.com',
+		status: 'running',
+		host_port: 32768,
+		container_id: 'abc123',
+		proxy_route_id: 0,
+		last_error: '',
+		created_at: time,
+		updated_at: time,
+		...overrides
+	};
+}
+
+export function makeToken(overrides: Partial<ApiToken> = {}): ApiToken {
+	return { id: 1, name: 'ci', prefix: 'dw_ab12', created_at: time, last_used_at: null, ...overrides };
+}
+
+/** A Response with a JSON body. */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+	return new Response(status === 204 ? null : JSON.stringify(body), {
+		status,
+		headers: { 'Content-Type': 'application/json', ...headers }
+	});
+}

@@ -1,0 +1,17 @@
+export type InstanceStatus = 'deploying' | 'running' | 'stopped' | 'failed';
+
+export interface Instance {
+	id: number;
+	app_id: number;
+	tag: string;
+	digest: string;
+	subdomain: string;
+	fqdn: string;
+	status: InstanceStatus;
+	host_port: number;
+	container_id: string;
+	proxy_route_id: number;
+	last_error: string;
+	created_at: string;
+	updated_at: string;
+}

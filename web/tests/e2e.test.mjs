@@ -1,0 +1,351 @@
+// End-to-end test of the web UI: the real binary, a fresh data folder, and
+// Debian's chromium driven by playwright-core.
+//
+//   npm run test:e2e                       (binary at ../bin/docker-watcher)
+//   DW_BINARY=/path/to/docker-watcher npm run test:e2e
+//
+// The binary must have been built after `npm run build`, since it embeds
+// web/build. CHROMIUM_PATH overrides /usr/bin/chromium.
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const binary = path.resolve(webDir, process.env.DW_BINARY || '../bin/docker-watcher');
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const resultsDir = path.join(webDir, 'test-results');
+const password = randomBytes(18).toString('base64url');
+
+/** @type {import('node:child_process').ChildProcess | undefined} */
+let server;
+let serverLog = '';
+let dataDir = '';
+let baseURL = '';
+/** @type {import('playwright-core').Browser | undefined} */
+let browser;
+/** @type {import('playwright-core').Page} */
+let page;
+/** Uncaught exceptions in the page: there should be none. */
+const pageErrors = [];
+
+/** A port that was free a moment ago on 127.0.0.1. */
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.unref();
+		srv.on('error', reject);
+		srv.listen(0, '127.0.0.1', () => {
+			const { port } = /** @type {net.AddressInfo} */ (srv.address());
+			srv.close(() => resolve(port));
+		});
+	});
+}
+
+async function waitForHealthz(url, timeoutMs) {
+	const deadline = Date.now() + timeoutMs;
+	let last = 'no answer';
+	while (Date.now() < deadline) {
+		if (server?.exitCode !== null) throw new Error(`server exited with ${server?.exitCode}:\n${serverLog}`);
+		try {
+			const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+			if (res.status === 200) return;
+			last = `status ${res.status}`;
+		} catch (err) {
+			last = String(err);
+		}
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	throw new Error(`GET ${url} did not answer 200 within ${timeoutMs} ms (${last}):\n${serverLog}`);
+}
+
+/** Retry an assertion until it passes or the time is up. */
+async function eventually(check, timeoutMs = 10_000) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		try {
+			return await check();
+		} catch (err) {
+			if (Date.now() > deadline) throw err;
+			await new Promise((r) => setTimeout(r, 100));
+		}
+	}
+}
+
+async function stopServer() {
+	const child = server;
+	server = undefined;
+	if (!child || child.exitCode !== null || child.signalCode !== null) return;
+	const exited = new Promise((resolve) => child.once('exit', resolve));
+	process.kill(child.pid, 'SIGTERM');
+	const timer = setTimeout(() => {
+		if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+	}, 5000);
+	await exited;
+	clearTimeout(timer);
+}
+
+/** A test that leaves a screenshot (and the server's log) in test-results/ when it fails. */
+function e2e(name, fn) {
+	test(name, async () => {
+		try {
+			await fn();
+		} catch (err) {
+			await mkdir(resultsDir, { recursive: true });
+			const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+			await page?.screenshot({ path: path.join(resultsDir, `${slug}.png`), fullPage: true }).catch(() => {});
+			await writeFile(path.join(resultsDir, 'server.log'), serverLog).catch(() => {});
+			throw err;
+		}
+	});
+}
+
+const mainNav = () => page.getByRole('navigation', { name: 'Main' });
+const addForm = () => page.getByRole('form', { name: 'Add proxy' });
+const proxyRow = (domain) => page.getByRole('row').filter({ hasText: domain });
+
+/** The JSON error body of the next answer of `method path`. */
+async function apiErrorOf(action, method, pathname) {
+	const [response] = await Promise.all([
+		page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === pathname),
+		action()
+	]);
+	assert.ok(response.status() >= 400, `${method} ${pathname} answered ${response.status()}, expected an error`);
+	return { status: response.status(), body: await response.json() };
+}
+
+async function apiGet(pathname) {
+	const res = await page.request.get(baseURL + pathname);
+	assert.equal(res.status(), 200, `GET ${pathname}`);
+	return res.json();
+}
+
+describe('web UI', { concurrency: false }, () => {
+	before(async () => {
+		assert.ok(existsSync(binary), `no binary at ${binary}: build it (go build -o bin/docker-watcher ./cmd/docker-watcher) or set DW_BINARY`);
+		assert.ok(existsSync(chromiumPath), `no chromium at ${chromiumPath}: apt-get install chromium`);
+
+		dataDir = await mkdtemp(path.join(os.tmpdir(), 'dw-e2e-'));
+		const [apiPort, proxyPort] = [await freePort(), await freePort()];
+		baseURL = `http://127.0.0.1:${apiPort}`;
+		server = spawn(
+			binary,
+			['serve', '--listen', `127.0.0.1:${apiPort}`, '--proxy-listen', `127.0.0.1:${proxyPort}`, '--data', dataDir],
+			{ env: { ...process.env, DW_ADMIN_PASSWORD: password }, stdio: ['ignore', 'pipe', 'pipe'] }
+		);
+		server.stdout.on('data', (d) => (serverLog += d));
+		server.stderr.on('data', (d) => (serverLog += d));
+		server.on('error', (err) => (serverLog += `spawn error: ${err}\n`));
+		await waitForHealthz(`${baseURL}/healthz`, 20_000);
+
+		const index = await (await fetch(baseURL + '/')).text();
+		assert.match(index, /_app\/immutable/, 'the binary serves no built UI: run `npm run build`, then rebuild the binary');
+
+		browser = await chromium.launch({
+			executablePath: chromiumPath,
+			headless: true,
+			args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+		});
+		const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+		page = await context.newPage();
+		page.setDefaultTimeout(10_000);
+		page.on('pageerror', (err) => pageErrors.push(err));
+	});
+
+	after(async () => {
+		await browser?.close().catch(() => {});
+		await stopServer();
+		if (dataDir) await rm(dataDir, { recursive: true, force: true });
+	});
+
+	e2e('an unknown session is sent to the login page', async () => {
+		await page.goto('/proxies');
+		await page.waitForURL((url) => url.pathname === '/login');
+		assert.equal(new URL(page.url()).searchParams.get('next'), '/proxies');
+		await page.getByRole('heading', { name: 'Log in' }).waitFor();
+	});
+
+	e2e("a wrong password shows the API's message", async () => {
+		await page.getByLabel('User name').fill('admin');
+		await page.getByLabel('Password').fill('not-the-password');
+		const { status, body } = await apiErrorOf(() => page.getByRole('button', { name: 'Log in' }).click(), 'POST', '/api/auth/login');
+		assert.equal(status, 401);
+		await eventually(async () => assert.equal((await page.getByRole('alert').first().textContent())?.trim(), body.error));
+	});
+
+	e2e('log in as admin', async () => {
+		await page.getByLabel('User name').fill('admin');
+		await page.getByLabel('Password').fill(password);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await page.waitForURL((url) => url.pathname === '/proxies');
+		await page.getByRole('heading', { name: 'Proxies', level: 1 }).waitFor();
+		await page.getByText('Signed in as admin').waitFor();
+	});
+
+	e2e('/ leads to the instances page', async () => {
+		await page.goto('/');
+		await page.waitForURL((url) => url.pathname === '/instances');
+		await page.getByRole('heading', { name: 'Instances', level: 1 }).waitFor();
+		await page.getByText('No instances yet.').waitFor();
+	});
+
+	e2e('create a proxy', async () => {
+		await mainNav().getByRole('link', { name: 'Proxies' }).click();
+		await page.waitForURL((url) => url.pathname === '/proxies');
+		await page.getByText('No proxies yet.').waitFor();
+
+		const form = addForm();
+		await form.getByLabel('Domain').fill('app.example.org');
+		await form.getByLabel('Scheme').selectOption('http');
+		await form.getByLabel('Forward host').fill('127.0.0.1');
+		await form.getByLabel('Forward port').fill('3000');
+		await form.getByRole('button', { name: 'Add proxy' }).click();
+
+		await proxyRow('app.example.org').getByText('http://127.0.0.1:3000').waitFor();
+		assert.equal(await form.getByLabel('Domain').inputValue(), '', 'the form is cleared after creating');
+		const list = await apiGet('/api/proxies');
+		assert.deepEqual(
+			list.map((p) => [p.domain, p.forward_scheme, p.forward_host, p.forward_port]),
+			[['app.example.org', 'http', '127.0.0.1', 3000]]
+		);
+	});
+
+	e2e('edit the proxy in a dialog', async () => {
+		await page.getByRole('button', { name: 'Edit app.example.org' }).click();
+		const dialog = page.getByRole('dialog', { name: 'Edit app.example.org' });
+		await dialog.waitFor();
+		assert.equal(await dialog.getByLabel('Domain').inputValue(), 'app.example.org');
+		assert.equal(await dialog.getByLabel('Forward port').inputValue(), '3000');
+		await dialog.getByLabel('Forward port').fill('3001');
+		await dialog.getByRole('button', { name: 'Save' }).click();
+		await dialog.waitFor({ state: 'hidden' });
+
+		await proxyRow('app.example.org').getByText('http://127.0.0.1:3001').waitFor();
+		await page.reload();
+		await proxyRow('app.example.org').getByText('http://127.0.0.1:3001').waitFor();
+		const [saved] = await apiGet('/api/proxies');
+		assert.equal(saved.forward_port, 3001);
+	});
+
+	e2e("a bad domain shows the API's error next to the Domain field", async () => {
+		const form = addForm();
+		await form.getByLabel('Domain').fill('bad domain!');
+		await form.getByLabel('Forward host').fill('127.0.0.1');
+		await form.getByLabel('Forward port').fill('3000');
+		const { status, body } = await apiErrorOf(() => form.getByRole('button', { name: 'Add proxy' }).click(), 'POST', '/api/proxies');
+		assert.equal(status, 400);
+		assert.equal(body.field, 'domain');
+
+		const input = form.getByLabel('Domain');
+		await eventually(async () => assert.equal(await input.getAttribute('aria-invalid'), 'true'));
+		const describedBy = (await input.getAttribute('aria-describedby')) ?? '';
+		assert.ok(describedBy, 'the Domain input is described by its error');
+		const message = page.locator(`#${describedBy.split(' ').pop()}`);
+		assert.equal((await message.textContent())?.trim(), body.error);
+
+		// Next to the field: right below the input, in the same column.
+		const inputBox = await input.boundingBox();
+		const messageBox = await message.boundingBox();
+		assert.ok(inputBox && messageBox);
+		assert.ok(messageBox.y >= inputBox.y + inputBox.height - 1 && messageBox.y < inputBox.y + inputBox.height + 40, 'error just below the input');
+		assert.ok(Math.abs(messageBox.x - inputBox.x) < 4, 'error aligned with the input');
+		// Focus went to the field at fault, and nothing was created.
+		assert.equal(await input.evaluate((el) => el === document.activeElement), true);
+		assert.equal((await apiGet('/api/proxies')).length, 1);
+	});
+
+	e2e('delete the proxy after confirming', async () => {
+		// Cancelling keeps it.
+		await page.getByRole('button', { name: 'Delete app.example.org' }).click();
+		let dialog = page.getByRole('alertdialog', { name: 'Delete proxy?' });
+		await dialog.waitFor();
+		await dialog.getByRole('button', { name: 'Cancel' }).click();
+		await dialog.waitFor({ state: 'hidden' });
+		await proxyRow('app.example.org').waitFor();
+
+		await page.getByRole('button', { name: 'Delete app.example.org' }).click();
+		dialog = page.getByRole('alertdialog', { name: 'Delete proxy?' });
+		await dialog.getByRole('button', { name: 'Delete' }).click();
+		await dialog.waitFor({ state: 'hidden' });
+		await proxyRow('app.example.org').waitFor({ state: 'detached' });
+		await page.getByText('No proxies yet.').waitFor();
+		assert.deepEqual(await apiGet('/api/proxies'), []);
+	});
+
+	e2e('settings save a domain', async () => {
+		await mainNav().getByRole('link', { name: 'Settings' }).click();
+		await page.waitForURL((url) => url.pathname === '/settings');
+		const form = page.getByRole('form', { name: 'General settings' });
+		const domain = form.getByLabel('Domain');
+		await eventually(async () => assert.equal(await form.getByRole('button', { name: 'Save' }).isEnabled(), true));
+		await domain.fill('example.com');
+		await form.getByRole('button', { name: 'Save' }).click();
+		await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+		assert.equal((await apiGet('/api/settings')).domain, 'example.com');
+
+		await page.reload();
+		await eventually(async () => assert.equal(await domain.inputValue(), 'example.com'));
+
+		// The DNS page tells the (default) wildcard mode for that domain.
+		await mainNav().getByRole('link', { name: 'DNS' }).click();
+		await page.getByText('*.example.com').waitFor();
+	});
+
+	e2e('create an API token, see it once, delete it', async () => {
+		await mainNav().getByRole('link', { name: 'Settings' }).click();
+		await page.getByLabel('Token name').fill('e2e');
+		await page.getByRole('button', { name: 'Create token' }).click();
+		const value = await eventually(async () => {
+			const v = await page.getByLabel('New token').inputValue();
+			assert.match(v, /^dw_/);
+			return v;
+		});
+		const row = page.getByRole('row').filter({ hasText: 'e2e' });
+		await row.waitFor();
+		// The token works for scripts.
+		const res = await fetch(baseURL + '/api/auth/me', { headers: { Authorization: `Bearer ${value}` } });
+		assert.equal(res.status, 200);
+
+		await page.getByRole('button', { name: 'Delete token e2e' }).click();
+		const dialog = page.getByRole('alertdialog', { name: 'Delete API token?' });
+		await dialog.getByRole('button', { name: 'Delete' }).click();
+		await row.waitFor({ state: 'detached' });
+		await page.getByText('No API tokens yet.').waitFor();
+	});
+
+	e2e('log out', async () => {
+		await page.getByRole('button', { name: 'Log out' }).click();
+		await page.waitForURL((url) => url.pathname === '/login');
+		await page.goto('/settings');
+		await page.waitForURL((url) => url.pathname === '/login');
+	});
+
+	e2e('repeated failed logins show the "too many attempts" answer', async () => {
+		// Another user name than admin, so that only this name is locked.
+		await page.getByLabel('User name').fill('nobody');
+		let answer;
+		for (let i = 0; i < 10; i++) {
+			await page.getByLabel('Password').fill(`wrong-${i}`);
+			answer = await apiErrorOf(() => page.getByRole('button', { name: 'Log in' }).click(), 'POST', '/api/auth/login');
+			if (answer.status === 429) break;
+			assert.equal(answer.status, 401);
+		}
+		assert.equal(answer?.status, 429, 'no 429 after 10 failed logins');
+		await eventually(async () => {
+			const text = (await page.getByRole('alert').first().textContent())?.trim() ?? '';
+			assert.ok(text.toLowerCase().includes(answer.body.error.toLowerCase().replace(/\.$/, '')), `alert "${text}" shows "${answer.body.error}"`);
+		});
+	});
+
+	e2e('no uncaught errors in the page', async () => {
+		assert.deepEqual(pageErrors.map(String), []);
+	});
+});
