@@ -1,0 +1,287 @@
+package cloudflare
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/cloudflare/cloudflare-go/v6"
+	cfdns "github.com/cloudflare/cloudflare-go/v6/dns"
+
+	"github.com/dockerwatcher/docker-watcher/internal/dns"
+)
+
+// fromCF converts Cloudflare's record to ours.
+func fromCF(r cfdns.RecordResponse) dns.Record {
+	return dns.Record{
+		ID: r.ID, Name: r.Name, Type: string(r.Type), Content: r.Content,
+		TTL: int(r.TTL), Proxied: r.Proxied, Owner: r.Comment,
+	}.Normalize()
+}
+
+// recordBody is a record's create or overwrite body: A and AAAA params
+// serve as all three kinds.
+type recordBody interface {
+	cfdns.RecordNewParamsBodyUnion
+	cfdns.RecordUpdateParamsBodyUnion
+	cfdns.RecordBatchParamsPostUnion
+}
+
+// params builds the A or AAAA body of r, always with our marker.
+func (p *Provider) params(r dns.Record) (a cfdns.ARecordParam, aaaa cfdns.AAAARecordParam) {
+	ttl := cfdns.TTL(r.TTL)
+	if r.TTL == 0 || r.Proxied {
+		ttl = cfdns.TTL1
+	}
+	if r.Type == "AAAA" {
+		return a, cfdns.AAAARecordParam{
+			Name: cloudflare.F(r.Name), Type: cloudflare.F(cfdns.AAAARecordTypeAAAA), Content: cloudflare.F(r.Content),
+			TTL: cloudflare.F(ttl), Proxied: cloudflare.F(r.Proxied), Comment: cloudflare.F(p.opts.Marker),
+		}
+	}
+	return cfdns.ARecordParam{
+		Name: cloudflare.F(r.Name), Type: cloudflare.F(cfdns.ARecordTypeA), Content: cloudflare.F(r.Content),
+		TTL: cloudflare.F(ttl), Proxied: cloudflare.F(r.Proxied), Comment: cloudflare.F(p.opts.Marker),
+	}, aaaa
+}
+
+func (p *Provider) body(r dns.Record) recordBody {
+	a, aaaa := p.params(r)
+	if r.Type == "AAAA" {
+		return aaaa
+	}
+	return a
+}
+
+func (p *Provider) checkWritable(r dns.Record) error {
+	if p.opts.Marker == "" {
+		return errors.New("cloudflare: no ownership marker configured; refusing to write")
+	}
+	if p.opts.ZoneID == "" {
+		return errors.New("cloudflare: no zone configured")
+	}
+	if r.Type != "A" && r.Type != "AAAA" {
+		return fmt.Errorf("cloudflare: record type %q is not managed by Docker Watcher", r.Type)
+	}
+	return nil
+}
+
+// wrap turns an SDK error into a *dns.Error with Cloudflare's own words.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *dns.Error
+	if errors.As(err, &de) {
+		c := *de // from the middleware, named by its HTTP request
+		c.Op = op
+		return &c
+	}
+	var ae *cloudflare.Error
+	if errors.As(err, &ae) {
+		e := &dns.Error{Provider: "cloudflare", Op: op, Status: ae.StatusCode, Transient: dns.TransientStatus(ae.StatusCode), Err: err}
+		msgs := ""
+		for i, x := range ae.Errors {
+			if i == 0 {
+				e.Code = int(x.Code)
+			} else {
+				msgs += "; "
+			}
+			msgs += x.Message
+		}
+		if msgs == "" {
+			msgs = fmt.Sprintf("HTTP %d", ae.StatusCode)
+		}
+		e.Message = msgs
+		return e
+	}
+	return &dns.Error{Provider: "cloudflare", Op: op, Message: err.Error(), Transient: dns.IsTransient(err), Err: err}
+}
+
+func isNotFound(err error) bool {
+	var de *dns.Error
+	return errors.As(err, &de) && (de.Status == 404 || de.Code == 81044)
+}
+
+// pageInfo is the part of result_info the SDK does not decode.
+type pageInfo struct {
+	TotalPages int `json:"total_pages"`
+}
+
+// list returns every record matching the filters, paging by result_info
+// (the SDK's auto-pager asks one empty page too many).
+func (p *Provider) list(ctx context.Context, params cfdns.RecordListParams) ([]dns.Record, error) {
+	if p.opts.ZoneID == "" {
+		return nil, errors.New("cloudflare: no zone configured")
+	}
+	params.ZoneID = cloudflare.F(p.opts.ZoneID)
+	params.PerPage = cloudflare.F(float64(p.opts.PageSize))
+	var out []dns.Record
+	for page := 1; ; page++ {
+		params.Page = cloudflare.F(float64(page))
+		res, err := p.records.List(ctx, params)
+		if err != nil {
+			return nil, wrap("list records", err)
+		}
+		for _, r := range res.Result {
+			out = append(out, fromCF(r))
+		}
+		var info pageInfo
+		json.Unmarshal([]byte(res.ResultInfo.JSON.RawJSON()), &info)
+		if page >= info.TotalPages || len(res.Result) == 0 {
+			return out, nil
+		}
+	}
+}
+
+// ListRecords returns every record of the zone.
+func (p *Provider) ListRecords(ctx context.Context) ([]dns.Record, error) {
+	recs, err := p.list(ctx, cfdns.RecordListParams{})
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]string, len(recs))
+	for _, r := range recs {
+		seen[r.ID] = r.Owner
+	}
+	p.mu.Lock()
+	p.seen = seen
+	p.mu.Unlock()
+	return recs, nil
+}
+
+func (p *Provider) remember(r dns.Record) {
+	p.mu.Lock()
+	p.seen[r.ID] = r.Owner
+	p.mu.Unlock()
+}
+
+func (p *Provider) forget(id string) {
+	p.mu.Lock()
+	delete(p.seen, id)
+	p.mu.Unlock()
+}
+
+// byNameType lists the records of one name and type.
+func (p *Provider) byNameType(ctx context.Context, name, typ string) ([]dns.Record, error) {
+	return p.list(ctx, cfdns.RecordListParams{
+		Name: cloudflare.F(cfdns.RecordListParamsName{Exact: cloudflare.F(name)}),
+		Type: cloudflare.F(cfdns.RecordListParamsType(typ)),
+	})
+}
+
+// EnsureRecord creates the record, or brings ours in line, leaving any
+// record that is not ours alone.
+func (p *Provider) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
+	r = r.Normalize()
+	if err := p.checkWritable(r); err != nil {
+		return dns.Record{}, err
+	}
+	r.Owner = p.opts.Marker
+	existing, err := p.byNameType(ctx, r.Name, r.Type)
+	if err != nil {
+		return dns.Record{}, err
+	}
+	var ours []dns.Record
+	for _, e := range existing {
+		if !dns.IsOurs(e, p.opts.Marker) {
+			return dns.Record{}, &dns.ConflictError{Name: r.Name, Type: r.Type, Owner: e.Owner}
+		}
+		ours = append(ours, e)
+	}
+	if len(ours) == 0 {
+		res, err := p.records.New(ctx, cfdns.RecordNewParams{ZoneID: cloudflare.F(p.opts.ZoneID), Body: p.body(r)})
+		if err != nil {
+			return dns.Record{}, wrap("create "+r.Type+" "+r.Name, err)
+		}
+		created := fromCF(*res)
+		p.remember(created)
+		return created, nil
+	}
+	// Keep one of ours, preferring one that is already right; remove the
+	// duplicates (ours too) so the name answers with one address.
+	keep := 0
+	for i, o := range ours {
+		if dns.SameData(o, r) {
+			keep = i
+			break
+		}
+	}
+	for i, o := range ours {
+		if i != keep {
+			if err := p.deleteByID(ctx, o); err != nil {
+				return dns.Record{}, err
+			}
+		}
+	}
+	current := ours[keep]
+	if dns.SameData(current, r) {
+		return current, nil
+	}
+	res, err := p.records.Update(ctx, current.ID, cfdns.RecordUpdateParams{ZoneID: cloudflare.F(p.opts.ZoneID), Body: p.body(r)})
+	if err != nil {
+		return dns.Record{}, wrap("update "+r.Type+" "+r.Name, err)
+	}
+	updated := fromCF(*res)
+	p.remember(updated)
+	return updated, nil
+}
+
+// deleteByID deletes a record already known to be ours.
+func (p *Provider) deleteByID(ctx context.Context, r dns.Record) error {
+	_, err := p.records.Delete(ctx, r.ID, cfdns.RecordDeleteParams{ZoneID: cloudflare.F(p.opts.ZoneID)})
+	if err != nil && !isNotFound(wrap("", err)) {
+		return wrap("delete "+r.Type+" "+r.Name, err)
+	}
+	p.forget(r.ID)
+	return nil
+}
+
+// DeleteRecord deletes our record by ID (checking the marker first), or
+// every record of ours with that name and type.
+func (p *Provider) DeleteRecord(ctx context.Context, r dns.Record) error {
+	r = r.Normalize()
+	if p.opts.Marker == "" {
+		return errors.New("cloudflare: no ownership marker configured; refusing to delete")
+	}
+	if r.Owner != "" && r.Owner != p.opts.Marker {
+		return fmt.Errorf("delete %s %s: %w", r.Type, r.Name, dns.ErrNotOurs)
+	}
+	if r.ID != "" {
+		res, err := p.records.Get(ctx, r.ID, cfdns.RecordGetParams{ZoneID: cloudflare.F(p.opts.ZoneID)})
+		if err != nil {
+			if err := wrap("get record "+r.ID, err); isNotFound(err) {
+				p.forget(r.ID)
+				return nil
+			} else {
+				return err
+			}
+		}
+		current := fromCF(*res)
+		if !dns.IsOurs(current, p.opts.Marker) {
+			return fmt.Errorf("delete %s %s (id %s): %w", current.Type, current.Name, r.ID, dns.ErrNotOurs)
+		}
+		return p.deleteByID(ctx, current)
+	}
+	existing, err := p.byNameType(ctx, r.Name, r.Type)
+	if err != nil {
+		return err
+	}
+	foreign := false
+	deleted := 0
+	for _, e := range existing {
+		if !dns.IsOurs(e, p.opts.Marker) {
+			foreign = true
+			continue
+		}
+		if err := p.deleteByID(ctx, e); err != nil {
+			return err
+		}
+		deleted++
+	}
+	if foreign && deleted == 0 {
+		return fmt.Errorf("delete %s %s: %w", r.Type, r.Name, dns.ErrNotOurs)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package dns
+
+import (
+	"context"
+	"strings"
+)
+
+// Record is a DNS record as Docker Watcher sees it at a provider.
+type Record struct {
+	ID      string // provider's id, empty before creation
+	Name    string // FQDN, lower case, no trailing dot
+	Type    string // "A" or "AAAA" (others may come later)
+	Content string // IP address
+	TTL     int    // seconds; 1 = automatic (provider default)
+	Proxied bool   // Cloudflare only
+	Owner   string // ownership marker as stored at the provider
+}
+
+// Provider is a DNS zone at a DNS provider. Every method is safe for
+// concurrent use. Implementations never change or delete a record whose
+// Owner is not their own marker.
+type Provider interface {
+	// EnsureRecord creates r, or updates our record of that name and type
+	// in place; it is idempotent. A record of that name and type that is
+	// not ours is a *ConflictError and is left as it is.
+	EnsureRecord(ctx context.Context, r Record) (Record, error)
+	// DeleteRecord deletes our record by ID, else by name, type and owner.
+	// An absent record is not an error; a record that is not ours is.
+	DeleteRecord(ctx context.Context, r Record) error
+	// ListRecords returns every record of the zone, all pages, ours or not.
+	ListRecords(ctx context.Context) ([]Record, error)
+}
+
+// Action is what a Change does.
+type Action string
+
+// Actions of a Change.
+const (
+	Create Action = "create"
+	Update Action = "update"
+	Delete Action = "delete"
+)
+
+// Change is one step of a batch. For Update and Delete, Record must carry
+// the ID and Owner of the record as listed at the provider.
+type Change struct {
+	Action Action
+	Record Record
+}
+
+// ChangeResult is the outcome of one Change: the record as the provider
+// now has it (zero for a delete), or the reason it failed.
+type ChangeResult struct {
+	Change Change
+	Record Record
+	Err    error
+}
+
+// Batcher is a provider that applies many changes in few calls.
+type Batcher interface {
+	// ApplyBatch applies the changes in provider-sized chunks and returns
+	// one result per change, in order. An error is returned only when
+	// nothing could be attempted; per-change failures are in the results.
+	ApplyBatch(ctx context.Context, changes []Change) ([]ChangeResult, error)
+}
+
+// Zone is a zone the credentials can see.
+type Zone struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
+
+// ZoneLister is a provider that can list the zones of its credentials.
+type ZoneLister interface {
+	ListZones(ctx context.Context, nameContains string) ([]Zone, error)
+}
+
+// Check is one line of a credentials verification.
+type Check struct {
+	Name    string `json:"name"` // token, zone, dns_read, dns_edit
+	OK      bool   `json:"ok"`
+	Message string `json:"message"`
+}
+
+// Verification says which of the abilities Docker Watcher needs work.
+type Verification struct {
+	ZoneName string  `json:"zone_name"`
+	Checks   []Check `json:"checks"`
+}
+
+// OK reports whether every check passed.
+func (v Verification) OK() bool {
+	for _, c := range v.Checks {
+		if !c.OK {
+			return false
+		}
+	}
+	return len(v.Checks) > 0
+}
+
+// Verifier is a provider that can check its credentials and zone access
+// without changing the zone.
+type Verifier interface {
+	Verify(ctx context.Context) (Verification, error)
+}
+
+// OwnerMarker is the marker Docker Watcher puts on the records it creates,
+// unique to an installation so that two installations sharing a zone never
+// take each other's records.
+func OwnerMarker(installationID string) string {
+	return "managed by docker-watcher " + installationID
+}
+
+// IsOurs reports whether a record carries the given marker.
+func IsOurs(r Record, marker string) bool {
+	return marker != "" && r.Owner == marker
+}
+
+// Normalize brings a record to the form Docker Watcher compares: lower-case
+// name without trailing dot, upper-case type, and automatic TTL for proxied
+// records, whose TTL the provider manages itself.
+func (r Record) Normalize() Record {
+	r.Name = strings.ToLower(strings.TrimSuffix(r.Name, "."))
+	r.Type = strings.ToUpper(r.Type)
+	if r.Proxied || r.TTL == 0 {
+		r.TTL = 1
+	}
+	return r
+}
+
+// SameData reports whether two records would serve the same answer and
+// carry the same marker, after normalisation. IDs are not compared.
+func SameData(a, b Record) bool {
+	a, b = a.Normalize(), b.Normalize()
+	return a.Name == b.Name && a.Type == b.Type && a.Content == b.Content &&
+		a.TTL == b.TTL && a.Proxied == b.Proxied && a.Owner == b.Owner
+}
