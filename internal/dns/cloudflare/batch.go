@@ -205,4 +205,3 @@ func failedOp(err error, dels, puts, posts []int) int {
 	}
 	return -1
 }
-

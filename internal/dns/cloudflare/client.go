@@ -80,13 +80,13 @@ func (o *Options) defaults() {
 
 // Provider is one Cloudflare zone.
 type Provider struct {
-	opts     Options
-	records  *cfdns.RecordService
-	zones    *zones.ZoneService
-	userTok  *user.TokenService
-	acctTok  *accounts.TokenService
-	limiter  *windowLimiter
-	calls    atomic.Int64
+	opts    Options
+	records *cfdns.RecordService
+	zones   *zones.ZoneService
+	userTok *user.TokenService
+	acctTok *accounts.TokenService
+	limiter *windowLimiter
+	calls   atomic.Int64
 
 	mu   sync.Mutex
 	seen map[string]string // record id -> owner, from our own listings and writes

@@ -45,7 +45,9 @@ func (p *Provider) ListZones(ctx context.Context, nameContains string) ([]dns.Zo
 // returns an error only for a transient failure (the caller answers 502).
 func (p *Provider) Verify(ctx context.Context) (dns.Verification, error) {
 	var v dns.Verification
-	add := func(name string, ok bool, msg string) { v.Checks = append(v.Checks, dns.Check{Name: name, OK: ok, Message: msg}) }
+	add := func(name string, ok bool, msg string) {
+		v.Checks = append(v.Checks, dns.Check{Name: name, OK: ok, Message: msg})
+	}
 
 	// The zone first: it names the account, which account-owned tokens
 	// need for their verify endpoint.

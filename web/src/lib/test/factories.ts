@@ -1,6 +1,7 @@
 /** Test data factories: a valid object with overrides. */
 import type { Instance } from '$lib/types/instance';
 import type { Proxy } from '$lib/types/proxy';
+import type { Settings } from '$lib/types/settings';
 import type { ApiToken } from '$lib/types/token';
 
 const time = '2026-11-27T21:00:00Z';
@@ -40,6 +41,22 @@ export function makeInstance(overrides: Partial<Instance> = {}): Instance {
 
 export function makeToken(overrides: Partial<ApiToken> = {}): ApiToken {
 	return { id: 1, name: 'ci', prefix: 'dw_ab12', created_at: time, last_used_at: null, ...overrides };
+}
+
+export function makeSettings(overrides: Partial<Settings> = {}): Settings {
+	return {
+		domain: 'example.com',
+		public_ipv4: '203.0.113.10',
+		public_ipv6: '',
+		wildcard_dns: true,
+		dns_provider: '',
+		cloudflare_api_token_set: false,
+		cloudflare_zone_id: '',
+		cloudflare_zone_name: '',
+		dns_ttl: 1,
+		cloudflare_proxied: false,
+		...overrides
+	};
 }
 
 /** A Response with a JSON body. */
