@@ -21,6 +21,7 @@ type Deps struct {
 	Log     *slog.Logger
 	Metrics *prometheus.Registry // the API registers its collectors here
 	UI      http.Handler         // the web app, served for every other path
+	DNS     ProviderFactory      // builds the DNS provider of the settings
 }
 
 // Server serves the HTTP API and the web UI.
@@ -31,6 +32,8 @@ type Server struct {
 	userLimit *auth.Limiter
 	ipLimit   *auth.Limiter
 	handler   http.Handler
+
+	dnsProviders ProviderFactory
 }
 
 // route is one entry of the route table.
@@ -53,6 +56,9 @@ func (s *Server) routes() []route {
 
 		{pattern: "GET /api/settings", handle: s.getSettings},
 		{pattern: "PUT /api/settings", handle: s.putSettings},
+
+		{pattern: "POST /api/dns/test", handle: s.dnsTest},
+		{pattern: "GET /api/dns/zones", handle: s.dnsZones},
 
 		{pattern: "GET /api/proxies", handle: s.listProxies},
 		{pattern: "POST /api/proxies", handle: s.createProxy},
@@ -85,6 +91,8 @@ func New(d Deps) *Server {
 		log:       d.Log,
 		userLimit: auth.NewLimiter(5),
 		ipLimit:   auth.NewLimiter(20),
+
+		dnsProviders: d.DNS,
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dw_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",

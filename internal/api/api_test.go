@@ -16,6 +16,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
+	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
+	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 	"github.com/dockerwatcher/docker-watcher/internal/store/storetest"
 )
@@ -47,6 +49,7 @@ type env struct {
 	store  *store.Store
 	client *http.Client // logged in with a session cookie
 	logs   *syncBuffer
+	cf     *cfemu.Server // Cloudflare API emulator the DNS provider talks to
 }
 
 func newEnv(t *testing.T) *env {
@@ -57,14 +60,18 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
+	cf := cfemu.New(cfemu.Options{RateLimit: -1})
+	cfServer := httptest.NewServer(cf.Handler())
+	t.Cleanup(cfServer.Close)
 	srv := New(Deps{
 		Store: st, Auth: authn, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Metrics: prometheus.NewRegistry(), UI: http.NotFoundHandler(),
+		DNS: providers.Factory(providers.Options{CloudflareAPIURL: cfServer.URL + "/client/v4/"}),
 	})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	jar, _ := cookiejar.New(nil)
-	e := &env{t: t, srv: srv, url: ts.URL, store: st, client: &http.Client{Jar: jar}, logs: logs}
+	e := &env{t: t, srv: srv, url: ts.URL, store: st, client: &http.Client{Jar: jar}, logs: logs, cf: cf}
 	res := e.do(e.client, "POST", "/api/auth/login", map[string]string{"username": "admin", "password": adminPassword})
 	e.expect(res, http.StatusOK)
 	return e

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
+	"github.com/dockerwatcher/docker-watcher/internal/dns"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
@@ -35,8 +36,16 @@ type errorBody struct {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var he *httpError
 	var fe *model.FieldError
+	var de *dns.Error
+	var ce *dns.ConflictError
 	switch {
 	case errors.As(err, &he):
+	case errors.As(err, &ce):
+		he = &httpError{status: http.StatusConflict, msg: ce.Error()}
+	case errors.As(err, &de):
+		// The provider failed: its own words, never a 500.
+		s.log.WarnContext(r.Context(), "DNS provider failed", slog.String("route", r.Pattern), slog.Any("err", err))
+		he = &httpError{status: http.StatusBadGateway, msg: de.Error()}
 	case errors.As(err, &fe):
 		he = &httpError{status: http.StatusBadRequest, msg: fe.Message, field: fe.Field}
 	case errors.Is(err, store.ErrNotFound):

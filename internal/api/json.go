@@ -11,6 +11,8 @@ import (
 
 const maxBody = 1 << 20
 
+const errEmptyBody = "request body is empty; want a JSON object"
+
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -35,7 +37,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	var big *http.MaxBytesError
 	switch {
 	case errors.Is(err, io.EOF):
-		return errorf(http.StatusBadRequest, "", "request body is empty; want a JSON object")
+		return errorf(http.StatusBadRequest, "", errEmptyBody)
 	case errors.As(err, &big):
 		return errorf(http.StatusRequestEntityTooLarge, "", "request body is larger than %d bytes", big.Limit)
 	case errors.As(err, &syn):

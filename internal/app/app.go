@@ -24,6 +24,7 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/api"
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/config"
+	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 	"github.com/dockerwatcher/docker-watcher/web"
 )
@@ -118,7 +119,8 @@ func Serve(ctx context.Context, cfg config.Config, logOut io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler := api.New(api.Deps{Store: st, Auth: authn, Log: log, Metrics: reg, UI: web.Handler()})
+	handler := api.New(api.Deps{Store: st, Auth: authn, Log: log, Metrics: reg, UI: web.Handler(),
+		DNS: providers.Factory(providers.Options{CloudflareAPIURL: cfg.CloudflareAPIURL})})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
