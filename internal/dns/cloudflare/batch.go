@@ -20,77 +20,61 @@ import (
 // that failed gets Cloudflare's message, and the rest of the chunk is sent
 // again without it.
 //
-// An update or delete is sent only for a record that this provider has
-// itself seen carrying our marker (in its last listing or its own writes);
-// an unknown id is checked with one listing first.
+// Updates and deletes are checked against Cloudflare first, with one
+// listing of the records that carry our marker: a record someone took over
+// by changing its comment since it was listed is refused, not overwritten.
 func (p *Provider) ApplyBatch(ctx context.Context, changes []dns.Change) ([]dns.ChangeResult, error) {
+	if p.opts.Marker == "" {
+		return nil, errors.New("cloudflare: no ownership marker configured; refusing to write")
+	}
 	results := make([]dns.ChangeResult, len(changes))
-	var pending []int // indexes of changes to send
-	needList := false
+	verify := false
 	for i, c := range changes {
 		c.Record = c.Record.Normalize()
 		results[i].Change = c
-		if c.Action == dns.Create {
+		verify = verify || c.Action != dns.Create
+	}
+	var ours map[string]bool
+	if verify {
+		listed, err := p.list(ctx, cfdns.RecordListParams{
+			Comment: cloudflare.F(cfdns.RecordListParamsComment{Exact: cloudflare.F(p.opts.Marker)}),
+		})
+		if err != nil {
+			return nil, err
+		}
+		ours = make(map[string]bool, len(listed))
+		for _, r := range listed {
+			ours[r.ID] = dns.IsOurs(r, p.opts.Marker) // the filter ignores case; we do not
+		}
+	}
+	var send []int
+	for i, res := range results {
+		c := res.Change
+		switch {
+		case c.Action == dns.Create:
 			if err := p.checkWritable(c.Record); err != nil {
 				results[i].Err = err
 				continue
 			}
-		}
-		if c.Action != dns.Create {
-			if _, ok := p.seenOwner(c.Record.ID); !ok {
-				needList = true
-			}
-		}
-		pending = append(pending, i)
-	}
-	if p.opts.Marker == "" {
-		return nil, errors.New("cloudflare: no ownership marker configured; refusing to write")
-	}
-	if needList {
-		if _, err := p.ListRecords(ctx); err != nil {
-			return nil, err
-		}
-	}
-	send := pending[:0]
-	for _, i := range pending {
-		c := results[i].Change
-		if c.Action != dns.Create {
-			owner, ok := p.seenOwner(c.Record.ID)
-			switch {
-			case !ok && c.Action == dns.Delete:
-				continue // already gone: deleting it is done
-			case !ok:
-				results[i].Err = &dns.Error{Provider: "cloudflare", Op: "update " + c.Record.Type + " " + c.Record.Name, Status: 404, Code: 81044, Message: "Record does not exist."}
-				continue
-			case owner != p.opts.Marker:
-				results[i].Err = fmt.Errorf("%s %s %s: %w", c.Action, c.Record.Type, c.Record.Name, dns.ErrNotOurs)
-				continue
-			}
+		case c.Record.Owner != "" && c.Record.Owner != p.opts.Marker, !ours[c.Record.ID]:
+			results[i].Err = fmt.Errorf("%s %s %s (id %s): %w", c.Action, c.Record.Type, c.Record.Name, c.Record.ID, dns.ErrNotOurs)
+			continue
 		}
 		send = append(send, i)
 	}
 	// Cloudflare's own order inside a chunk: deletes, puts, posts. Keep
 	// it across chunks too, so a name freed by a delete can be reused.
 	order := map[dns.Action]int{dns.Delete: 0, dns.Update: 1, dns.Create: 2}
-	sorted := make([]int, len(send))
-	copy(sorted, send)
-	slices.SortStableFunc(sorted, func(a, b int) int {
+	slices.SortStableFunc(send, func(a, b int) int {
 		return order[results[a].Change.Action] - order[results[b].Change.Action]
 	})
-	for start := 0; start < len(sorted); start += p.opts.BatchSize {
-		chunk := sorted[start:min(start+p.opts.BatchSize, len(sorted))]
+	for start := 0; start < len(send); start += p.opts.BatchSize {
+		chunk := send[start:min(start+p.opts.BatchSize, len(send))]
 		if err := p.sendChunk(ctx, chunk, results); err != nil {
 			return results, err
 		}
 	}
 	return results, nil
-}
-
-func (p *Provider) seenOwner(id string) (string, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	o, ok := p.seen[id]
-	return o, ok
 }
 
 // sendChunk sends one batch call, and on a rollback that names the failed
@@ -134,19 +118,14 @@ func (p *Provider) sendChunk(ctx context.Context, chunk []int, results []dns.Cha
 		}
 		res, err := p.records.Batch(ctx, params)
 		if err == nil {
-			for _, i := range delIdx {
-				p.forget(results[i].Change.Record.ID)
-			}
 			for k, r := range res.Puts {
 				if k < len(putIdx) {
 					results[putIdx[k]].Record = fromCF(r)
-					p.remember(results[putIdx[k]].Record)
 				}
 			}
 			for k, r := range res.Posts {
 				if k < len(postIdx) {
 					results[postIdx[k]].Record = fromCF(r)
-					p.remember(results[postIdx[k]].Record)
 				}
 			}
 			return nil

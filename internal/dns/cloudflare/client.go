@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -87,9 +86,6 @@ type Provider struct {
 	acctTok *accounts.TokenService
 	limiter *windowLimiter
 	calls   atomic.Int64
-
-	mu   sync.Mutex
-	seen map[string]string // record id -> owner, from our own listings and writes
 }
 
 var (
@@ -105,7 +101,7 @@ func New(o Options) (*Provider, error) {
 		return nil, errors.New("cloudflare: an API token is required")
 	}
 	o.defaults()
-	p := &Provider{opts: o, seen: map[string]string{}}
+	p := &Provider{opts: o}
 	if o.RateLimit > 0 {
 		p.limiter = newWindowLimiter(o.RateLimit, o.RateWindow)
 	}

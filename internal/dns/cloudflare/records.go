@@ -137,30 +137,7 @@ func (p *Provider) list(ctx context.Context, params cfdns.RecordListParams) ([]d
 
 // ListRecords returns every record of the zone.
 func (p *Provider) ListRecords(ctx context.Context) ([]dns.Record, error) {
-	recs, err := p.list(ctx, cfdns.RecordListParams{})
-	if err != nil {
-		return nil, err
-	}
-	seen := make(map[string]string, len(recs))
-	for _, r := range recs {
-		seen[r.ID] = r.Owner
-	}
-	p.mu.Lock()
-	p.seen = seen
-	p.mu.Unlock()
-	return recs, nil
-}
-
-func (p *Provider) remember(r dns.Record) {
-	p.mu.Lock()
-	p.seen[r.ID] = r.Owner
-	p.mu.Unlock()
-}
-
-func (p *Provider) forget(id string) {
-	p.mu.Lock()
-	delete(p.seen, id)
-	p.mu.Unlock()
+	return p.list(ctx, cfdns.RecordListParams{})
 }
 
 // byNameType lists the records of one name and type.
@@ -174,6 +151,20 @@ func (p *Provider) byNameType(ctx context.Context, name, typ string) ([]dns.Reco
 // EnsureRecord creates the record, or brings ours in line, leaving any
 // record that is not ours alone.
 func (p *Provider) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
+	got, err := p.ensure(ctx, r)
+	var de *dns.Error
+	if errors.As(err, &de) && de.Code == codeIdentical {
+		// A concurrent ensure created the same record between our lookup
+		// and our create: look again, once.
+		return p.ensure(ctx, r)
+	}
+	return got, err
+}
+
+// codeIdentical is Cloudflare's "An identical record already exists."
+const codeIdentical = 81058
+
+func (p *Provider) ensure(ctx context.Context, r dns.Record) (dns.Record, error) {
 	r = r.Normalize()
 	if err := p.checkWritable(r); err != nil {
 		return dns.Record{}, err
@@ -195,9 +186,7 @@ func (p *Provider) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, 
 		if err != nil {
 			return dns.Record{}, wrap("create "+r.Type+" "+r.Name, err)
 		}
-		created := fromCF(*res)
-		p.remember(created)
-		return created, nil
+		return fromCF(*res), nil
 	}
 	// Keep one of ours, preferring one that is already right; remove the
 	// duplicates (ours too) so the name answers with one address.
@@ -223,9 +212,7 @@ func (p *Provider) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, 
 	if err != nil {
 		return dns.Record{}, wrap("update "+r.Type+" "+r.Name, err)
 	}
-	updated := fromCF(*res)
-	p.remember(updated)
-	return updated, nil
+	return fromCF(*res), nil
 }
 
 // deleteByID deletes a record already known to be ours.
@@ -234,7 +221,6 @@ func (p *Provider) deleteByID(ctx context.Context, r dns.Record) error {
 	if err != nil && !isNotFound(wrap("", err)) {
 		return wrap("delete "+r.Type+" "+r.Name, err)
 	}
-	p.forget(r.ID)
 	return nil
 }
 
@@ -252,7 +238,6 @@ func (p *Provider) DeleteRecord(ctx context.Context, r dns.Record) error {
 		res, err := p.records.Get(ctx, r.ID, cfdns.RecordGetParams{ZoneID: cloudflare.F(p.opts.ZoneID)})
 		if err != nil {
 			if err := wrap("get record "+r.ID, err); isNotFound(err) {
-				p.forget(r.ID)
 				return nil
 			} else {
 				return err

@@ -1,0 +1,416 @@
+package dnstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/dockerwatcher/docker-watcher/internal/dns"
+)
+
+// fake is an in-memory provider and its backend. With no bug set it keeps
+// the contract; each bug breaks it in one way the suite must notice.
+type fake struct {
+	marker string
+	bug    string
+
+	mu     sync.Mutex
+	recs   []dns.Record // the backend, in creation order
+	nextID int
+	writes int
+	seen   map[string]string // "owner-cache" bug: owners as last seen, trusted
+}
+
+func newFake(marker, bug string) *fake {
+	return &fake{marker: marker, bug: bug, seen: map[string]string{}}
+}
+
+// isOursAt reports whether the record at index i is ours as the fake judges it.
+func (f *fake) isOursAt(i int) bool {
+	if o, ok := f.seen[f.recs[i].ID]; ok && f.bug == "owner-cache" {
+		return o == f.marker
+	}
+	return f.ours(f.recs[i])
+}
+
+func (f *fake) ours(r dns.Record) bool {
+	if f.bug == "prefix-owner" {
+		return strings.HasPrefix(r.Owner, "managed by docker-watcher")
+	}
+	return dns.IsOurs(r, f.marker)
+}
+
+func (f *fake) store(r dns.Record) dns.Record {
+	if f.bug != "raw-ttl" {
+		r = r.Normalize()
+	} else {
+		r.Name, r.Type = normName(r.Name), strings.ToUpper(r.Type)
+	}
+	return r
+}
+
+func (f *fake) create(r dns.Record) dns.Record {
+	f.nextID++
+	r = f.store(r)
+	r.ID = fmt.Sprintf("%032x", f.nextID)
+	f.recs = append(f.recs, r)
+	f.writes++
+	f.seen[r.ID] = r.Owner
+	return r
+}
+
+func (f *fake) index(id string) int {
+	return slices.IndexFunc(f.recs, func(r dns.Record) bool { return r.ID == id })
+}
+
+func (f *fake) remove(id string) {
+	if i := f.index(id); i >= 0 {
+		f.recs = slices.Delete(f.recs, i, i+1)
+		f.writes++
+	}
+}
+
+func (f *fake) update(id string, r dns.Record) dns.Record {
+	r = f.store(r)
+	r.ID = id
+	f.recs[f.index(id)] = r
+	f.writes++
+	return r
+}
+
+func (f *fake) at(name, typ string) (ours, foreign []dns.Record) {
+	for _, r := range at(f.recs, name, typ) {
+		if f.ours(r) {
+			ours = append(ours, r)
+		} else {
+			foreign = append(foreign, r)
+		}
+	}
+	if f.bug == "name-only" {
+		ours = nil
+		for _, r := range f.recs {
+			if r.Name == normName(name) && f.ours(r) {
+				ours = append(ours, r)
+			}
+		}
+	}
+	return ours, foreign
+}
+
+func (f *fake) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return dns.Record{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := valid(r); err != nil {
+		return dns.Record{}, err
+	}
+	want := r
+	want.ID, want.Owner = "", f.marker
+	ours, foreign := f.at(r.Name, r.Type)
+	if len(foreign) > 0 {
+		if f.bug != "overwrite-foreign" {
+			return dns.Record{}, &dns.ConflictError{Name: normName(r.Name), Type: strings.ToUpper(r.Type), Owner: foreign[0].Owner}
+		}
+		ours = append(ours, foreign...)
+	}
+	if len(ours) == 0 {
+		return f.create(want), nil
+	}
+	if f.bug == "no-update-in-place" && !dns.SameData(ours[0], want) {
+		f.remove(ours[0].ID)
+		return f.create(want), nil
+	}
+	keep := ours[0]
+	for _, o := range ours {
+		if dns.SameData(o, want) {
+			keep = o
+			break
+		}
+	}
+	if f.bug != "keep-duplicates" {
+		for _, o := range ours {
+			if o.ID != keep.ID {
+				f.remove(o.ID)
+			}
+		}
+	}
+	if f.bug == "chatty" || !dns.SameData(keep, want) || (f.bug == "raw-ttl" && keep.TTL != want.TTL) {
+		return f.update(keep.ID, want), nil
+	}
+	return keep, nil
+}
+
+func (f *fake) DeleteRecord(ctx context.Context, r dns.Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.deleteLocked(r)
+}
+
+func (f *fake) deleteLocked(r dns.Record) error {
+	if r.ID != "" {
+		i := f.index(r.ID)
+		if i < 0 {
+			if f.bug == "absent-error" {
+				return errors.New("fake: no such record")
+			}
+			return nil
+		}
+		if f.bug == "trust-caller" {
+			if r.Owner != f.marker {
+				return dns.ErrNotOurs
+			}
+		} else if !f.isOursAt(i) {
+			return dns.ErrNotOurs
+		}
+		f.remove(r.ID)
+		return nil
+	}
+	ours, foreign := f.at(r.Name, r.Type)
+	if f.bug == "trust-caller" {
+		ours = append(ours, foreign...)
+		foreign = nil
+	}
+	if len(ours) == 0 && len(foreign) > 0 {
+		return &dns.ConflictError{Name: normName(r.Name), Type: strings.ToUpper(r.Type), Owner: foreign[0].Owner}
+	}
+	if len(ours) == 0 && f.bug == "absent-error" {
+		return errors.New("fake: no such record")
+	}
+	for _, o := range ours {
+		f.remove(o.ID)
+	}
+	return nil
+}
+
+func (f *fake) ListRecords(ctx context.Context) ([]dns.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := slices.Clone(f.recs)
+	if f.bug == "list-ours-only" {
+		out = slices.DeleteFunc(out, func(r dns.Record) bool { return !f.ours(r) })
+	}
+	if f.bug == "list-first-page" && len(out) > 100 {
+		out = out[:100]
+	}
+	return out, nil
+}
+
+func (f *fake) ApplyBatch(ctx context.Context, changes []dns.Change) ([]dns.ChangeResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	res := make([]dns.ChangeResult, len(changes))
+	if f.bug == "batch-rollback-lies" {
+		for i, c := range changes {
+			res[i].Change = c
+			if c.Action != dns.Delete && valid(c.Record) != nil {
+				res[i].Err = valid(c.Record)
+				return res, nil // nothing applied, the others reported done
+			}
+		}
+	}
+	for i, c := range changes {
+		res[i].Change = c
+		if c.Action != dns.Delete {
+			if err := valid(c.Record); err != nil {
+				res[i].Err = err
+				continue
+			}
+		}
+		switch c.Action {
+		case dns.Create:
+			r := c.Record
+			r.ID, r.Owner = "", f.marker
+			res[i].Record = f.create(r)
+		case dns.Update:
+			j := f.index(c.Record.ID)
+			switch {
+			case j < 0:
+				res[i].Err = errors.New("fake: no such record")
+			case c.Record.Owner != f.marker || (f.bug != "batch-trust-caller" && !f.isOursAt(j)):
+				res[i].Err = dns.ErrNotOurs
+			default:
+				r := c.Record
+				r.Owner = f.marker
+				res[i].Record = f.update(c.Record.ID, r)
+			}
+		case dns.Delete:
+			j := f.index(c.Record.ID)
+			switch {
+			case c.Record.ID == "":
+				res[i].Err = errors.New("fake: delete without ID")
+			case j < 0:
+			case c.Record.Owner != f.marker || (f.bug != "batch-trust-caller" && !f.isOursAt(j)):
+				res[i].Err = dns.ErrNotOurs
+			default:
+				f.remove(c.Record.ID)
+			}
+		default:
+			res[i].Err = fmt.Errorf("fake: unknown action %q", c.Action)
+		}
+	}
+	if f.bug == "batch-reorder" && len(res) > 1 {
+		slices.Reverse(res)
+	}
+	return res, nil
+}
+
+// valid checks a record's address, as a backend would.
+func valid(r dns.Record) error {
+	a, err := netip.ParseAddr(r.Content)
+	if err != nil || (strings.EqualFold(r.Type, "A") != a.Is4()) {
+		return fmt.Errorf("fake: %q is not an address of a %s record", r.Content, r.Type)
+	}
+	return nil
+}
+
+// fakeHarness is the fake's backend seen by hand.
+type fakeHarness struct{ f *fake }
+
+func (h fakeHarness) AddRaw(t testing.TB, r dns.Record) dns.Record {
+	t.Helper()
+	h.f.mu.Lock()
+	defer h.f.mu.Unlock()
+	h.f.nextID++
+	r.Name, r.Type = normName(r.Name), strings.ToUpper(r.Type)
+	r.ID = fmt.Sprintf("%032x", h.f.nextID)
+	h.f.recs = append(h.f.recs, r)
+	return r
+}
+
+func (h fakeHarness) Records(t testing.TB) []dns.Record {
+	t.Helper()
+	h.f.mu.Lock()
+	defer h.f.mu.Unlock()
+	return slices.Clone(h.f.recs)
+}
+
+func (h fakeHarness) Edit(t testing.TB, r dns.Record) dns.Record {
+	t.Helper()
+	h.f.mu.Lock()
+	defer h.f.mu.Unlock()
+	i := h.f.index(r.ID)
+	if i < 0 {
+		t.Fatalf("fake: Edit of absent record %s", r.ID)
+	}
+	r.Name, r.Type = normName(r.Name), strings.ToUpper(r.Type)
+	h.f.recs[i] = r
+	return r
+}
+
+func (h fakeHarness) Writes(t testing.TB) int {
+	t.Helper()
+	h.f.mu.Lock()
+	defer h.f.mu.Unlock()
+	return h.f.writes
+}
+
+// plainProvider hides the fake's ApplyBatch, for a provider without batch.
+type plainProvider struct{ dns.Provider }
+
+func factory(bug string, batch bool) Factory {
+	return func(t *testing.T, marker string) (dns.Provider, Harness) {
+		f := newFake(marker, bug)
+		if !batch {
+			return plainProvider{f}, fakeHarness{f}
+		}
+		return f, fakeHarness{f}
+	}
+}
+
+// TestFake: a provider that keeps the contract passes the suite, with and
+// without a batch.
+func TestFake(t *testing.T) {
+	t.Run("batcher", func(t *testing.T) { Run(t, "example.com", factory("", true)) })
+	t.Run("no batch", func(t *testing.T) { Run(t, "Example.COM.", factory("", false)) })
+}
+
+// TestBrokenFake runs the suite against a fake with the bug named by
+// DNSTEST_FAKE_BUG; it is run by TestSuiteCatchesBugs in a child process,
+// because the suite must fail there.
+func TestBrokenFake(t *testing.T) {
+	bug := os.Getenv("DNSTEST_FAKE_BUG")
+	if bug == "" {
+		t.Skip("run by TestSuiteCatchesBugs")
+	}
+	Run(t, "example.com", factory(bug, true))
+}
+
+// TestSuiteCatchesBugs runs the suite against fakes that each break the
+// contract in one way, and checks that the subtests guarding that part of
+// the contract fail.
+func TestSuiteCatchesBugs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite in child processes")
+	}
+	tests := []struct {
+		bug      string
+		mustFail []string // top-level subtests of Run
+	}{
+		{"overwrite-foreign", []string{"EnsureConflict", "EnsureOursBesideForeign", "Property"}},
+		{"prefix-owner", []string{"EnsureConflict", "DeleteRefusesForeign", "Batch/NeverChangesForeign"}},
+		{"trust-caller", []string{"DeleteRefusesForeign", "OtherRecordsSurvive", "Property"}},
+		{"batch-trust-caller", []string{"Batch/NeverChangesForeign"}},
+		{"batch-reorder", []string{"Batch/Applies", "Batch/NeverChangesForeign"}},
+		{"no-update-in-place", []string{"EnsureUpdatesInPlace"}},
+		{"keep-duplicates", []string{"EnsureRemovesOurDuplicates"}},
+		{"chatty", []string{"EnsureTwice", "EnsureTTLDefault"}},
+		{"raw-ttl", []string{"EnsureTTLDefault"}},
+		{"absent-error", []string{"DeleteAbsent", "OtherRecordsSurvive"}},
+		{"name-only", []string{"DeleteOurs", "EnsureRemovesOurDuplicates"}},
+		{"list-ours-only", []string{"List"}},
+		{"list-first-page", []string{"List/many_pages"}},
+		{"owner-cache", []string{"HandEdited"}},
+		{"batch-rollback-lies", []string{"Batch/ReportsTruthfully"}},
+	}
+	failLine := regexp.MustCompile(`--- FAIL: TestBrokenFake/(\S+)`)
+	for _, tt := range tests {
+		t.Run(tt.bug, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestBrokenFake$", "-test.v", "-test.count=1")
+			cmd.Env = append(os.Environ(), "DNSTEST_FAKE_BUG="+tt.bug)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("the suite passed a fake with bug %q", tt.bug)
+			}
+			failed := map[string]bool{}
+			for _, m := range failLine.FindAllStringSubmatch(string(out), -1) {
+				failed[m[1]] = true
+			}
+			if len(failed) == 0 {
+				t.Fatalf("child failed without a failing subtest: %v\n%s", err, out)
+			}
+			for _, name := range tt.mustFail {
+				if !failed[name] {
+					t.Errorf("bug %q: subtest %s did not fail", tt.bug, name)
+				}
+			}
+			var top []string
+			for name := range failed {
+				if !strings.Contains(name, "/") {
+					top = append(top, name)
+				}
+			}
+			slices.Sort(top)
+			t.Logf("bug %q fails: %s", tt.bug, strings.Join(top, ", "))
+		})
+	}
+}
