@@ -7,27 +7,30 @@
 // The binary must have been built after `npm run build`, since it embeds
 // web/build. CHROMIUM_PATH overrides /usr/bin/chromium.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+	chromiumPath,
+	eventually,
+	freePort,
+	launchChromium,
+	screenshotOnFailure,
+	startProcess,
+	stopProcess,
+	waitForHealthz,
+	webDir
+} from './helpers.mjs';
 
-const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const binary = path.resolve(webDir, process.env.DW_BINARY || '../bin/docker-watcher');
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const resultsDir = path.join(webDir, 'test-results');
 const password = randomBytes(18).toString('base64url');
 
-/** @type {import('node:child_process').ChildProcess | undefined} */
+/** @type {ReturnType<typeof startProcess> | undefined} */
 let server;
-let serverLog = '';
 let dataDir = '';
 let baseURL = '';
 /** @type {import('playwright-core').Browser | undefined} */
@@ -37,76 +40,11 @@ let page;
 /** Uncaught exceptions in the page: there should be none. */
 const pageErrors = [];
 
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.unref();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = /** @type {net.AddressInfo} */ (srv.address());
-			srv.close(() => resolve(port));
-		});
-	});
-}
-
-async function waitForHealthz(url, timeoutMs) {
-	const deadline = Date.now() + timeoutMs;
-	let last = 'no answer';
-	while (Date.now() < deadline) {
-		if (server?.exitCode !== null) throw new Error(`server exited with ${server?.exitCode}:\n${serverLog}`);
-		try {
-			const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-			if (res.status === 200) return;
-			last = `status ${res.status}`;
-		} catch (err) {
-			last = String(err);
-		}
-		await new Promise((r) => setTimeout(r, 200));
-	}
-	throw new Error(`GET ${url} did not answer 200 within ${timeoutMs} ms (${last}):\n${serverLog}`);
-}
-
-/** Retry an assertion until it passes or the time is up. */
-async function eventually(check, timeoutMs = 10_000) {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		try {
-			return await check();
-		} catch (err) {
-			if (Date.now() > deadline) throw err;
-			await new Promise((r) => setTimeout(r, 100));
-		}
-	}
-}
-
-async function stopServer() {
-	const child = server;
-	server = undefined;
-	if (!child || child.exitCode !== null || child.signalCode !== null) return;
-	const exited = new Promise((resolve) => child.once('exit', resolve));
-	process.kill(child.pid, 'SIGTERM');
-	const timer = setTimeout(() => {
-		if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
-	}, 5000);
-	await exited;
-	clearTimeout(timer);
-}
-
 /** A test that leaves a screenshot (and the server's log) in test-results/ when it fails. */
-function e2e(name, fn) {
-	test(name, async () => {
-		try {
-			await fn();
-		} catch (err) {
-			await mkdir(resultsDir, { recursive: true });
-			const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-			await page?.screenshot({ path: path.join(resultsDir, `${slug}.png`), fullPage: true }).catch(() => {});
-			await writeFile(path.join(resultsDir, 'server.log'), serverLog).catch(() => {});
-			throw err;
-		}
-	});
-}
+const e2e = screenshotOnFailure(
+	() => page,
+	() => ({ 'server.log': server?.log ?? '' })
+);
 
 const mainNav = () => page.getByRole('navigation', { name: 'Main' });
 const addForm = () => page.getByRole('form', { name: 'Add proxy' });
@@ -136,24 +74,17 @@ describe('web UI', { concurrency: false }, () => {
 		dataDir = await mkdtemp(path.join(os.tmpdir(), 'dw-e2e-'));
 		const [apiPort, proxyPort] = [await freePort(), await freePort()];
 		baseURL = `http://127.0.0.1:${apiPort}`;
-		server = spawn(
+		server = startProcess(
 			binary,
 			['serve', '--listen', `127.0.0.1:${apiPort}`, '--proxy-listen', `127.0.0.1:${proxyPort}`, '--data', dataDir],
-			{ env: { ...process.env, DW_ADMIN_PASSWORD: password }, stdio: ['ignore', 'pipe', 'pipe'] }
+			{ env: { ...process.env, DW_ADMIN_PASSWORD: password } }
 		);
-		server.stdout.on('data', (d) => (serverLog += d));
-		server.stderr.on('data', (d) => (serverLog += d));
-		server.on('error', (err) => (serverLog += `spawn error: ${err}\n`));
-		await waitForHealthz(`${baseURL}/healthz`, 20_000);
+		await waitForHealthz(`${baseURL}/healthz`, server, 20_000);
 
 		const index = await (await fetch(baseURL + '/')).text();
 		assert.match(index, /_app\/immutable/, 'the binary serves no built UI: run `npm run build`, then rebuild the binary');
 
-		browser = await chromium.launch({
-			executablePath: chromiumPath,
-			headless: true,
-			args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
-		});
+		browser = await launchChromium();
 		const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
 		page = await context.newPage();
 		page.setDefaultTimeout(10_000);
@@ -162,7 +93,7 @@ describe('web UI', { concurrency: false }, () => {
 
 	after(async () => {
 		await browser?.close().catch(() => {});
-		await stopServer();
+		await stopProcess(server?.child);
 		if (dataDir) await rm(dataDir, { recursive: true, force: true });
 	});
 

@@ -1,0 +1,126 @@
+// Shared pieces of the browser tests (tests/*.test.mjs): free ports, child
+// processes stopped by pid, waiting, chromium, screenshots on failure.
+
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const repoDir = path.resolve(webDir, '..');
+export const resultsDir = path.join(webDir, 'test-results');
+export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort() {
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.unref();
+		srv.on('error', reject);
+		srv.listen(0, '127.0.0.1', () => {
+			const { port } = /** @type {net.AddressInfo} */ (srv.address());
+			srv.close(() => resolve(port));
+		});
+	});
+}
+
+/**
+ * A child process whose output is collected in `log`.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnOptions} [options]
+ */
+export function startProcess(command, args, options = {}) {
+	const proc = {
+		/** @type {import('node:child_process').ChildProcess} */
+		child: spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options }),
+		log: ''
+	};
+	proc.child.stdout?.on('data', (d) => (proc.log += d));
+	proc.child.stderr?.on('data', (d) => (proc.log += d));
+	proc.child.on('error', (err) => (proc.log += `spawn error: ${err}\n`));
+	return proc;
+}
+
+/** Whether a child process has ended. */
+export function exited(child) {
+	return !child || child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Stop a child process by its pid: SIGTERM, then SIGKILL after 5 s. */
+export async function stopProcess(child) {
+	if (!child || exited(child) || !child.pid) return;
+	const done = new Promise((resolve) => child.once('exit', resolve));
+	process.kill(child.pid, 'SIGTERM');
+	const timer = setTimeout(() => {
+		if (!exited(child)) process.kill(child.pid, 'SIGKILL');
+	}, 5000);
+	await done;
+	clearTimeout(timer);
+}
+
+/** Wait until `url` answers 200; fails early when `proc` exits. */
+export async function waitForHealthz(url, proc, timeoutMs) {
+	const deadline = Date.now() + timeoutMs;
+	let last = 'no answer';
+	while (Date.now() < deadline) {
+		if (exited(proc.child)) throw new Error(`server exited with ${proc.child.exitCode}:\n${proc.log}`);
+		try {
+			const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+			if (res.status === 200) return;
+			last = `status ${res.status}`;
+		} catch (err) {
+			last = String(err);
+		}
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	throw new Error(`GET ${url} did not answer 200 within ${timeoutMs} ms (${last}):\n${proc.log}`);
+}
+
+/** Retry an assertion until it passes or the time is up. */
+export async function eventually(check, timeoutMs = 10_000) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		try {
+			return await check();
+		} catch (err) {
+			if (Date.now() > deadline) throw err;
+			await new Promise((r) => setTimeout(r, 100));
+		}
+	}
+}
+
+/** Debian's chromium, headless, without any network of its own. */
+export function launchChromium() {
+	return chromium.launch({
+		executablePath: chromiumPath,
+		headless: true,
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+	});
+}
+
+/**
+ * A test that leaves a screenshot of `getPage()` and the given logs in
+ * test-results/ when it fails.
+ * @param {() => import('playwright-core').Page | undefined} getPage
+ * @param {() => Record<string, string>} getLogs file name → content
+ */
+export function screenshotOnFailure(getPage, getLogs) {
+	return (name, fn) =>
+		test(name, async () => {
+			try {
+				await fn();
+			} catch (err) {
+				await mkdir(resultsDir, { recursive: true });
+				const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+				await getPage()?.screenshot({ path: path.join(resultsDir, `${slug}.png`), fullPage: true }).catch(() => {});
+				for (const [file, content] of Object.entries(getLogs())) {
+					await writeFile(path.join(resultsDir, file), content).catch(() => {});
+				}
+				throw err;
+			}
+		});
+}
