@@ -24,7 +24,7 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 ui: web/node_modules/.installed
 	cd web && npm run build
 
-test: vet test-go test-web test-e2e bench bench-memory
+test: vet bench bench-memory test-go test-web test-e2e
 
 vet: ui
 	$(GO) vet ./...

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idle resident memory of `docker-watcher serve` after the UI was loaded:
 # starts the built binary on a free 127.0.0.1 port, logs in, fetches the
-# app shell, every asset it references and the API calls of the pages, lets
+# app shell, every file of the built app (web/build) and the API calls of the pages, lets
 # it settle, then reads VmRSS. Fails when it is not under the limit.
 set -euo pipefail
 bin=${1:-bin/docker-watcher}
@@ -20,26 +20,12 @@ done
 [ -n "$base" ] || { cat "$dir/log" >&2; echo "idle-memory: server did not start" >&2; exit 1; }
 curl -fs -c "$dir/cj" -H 'Content-Type: application/json' \
   -d '{"username":"admin","password":"idle-memory-bench"}' "$base/api/auth/login" >/dev/null
-curl -fs -b "$dir/cj" "$base/" >"$dir/index.html"
-# Follow the app's module graph: every /_app/ file each file refers to.
-seen=" "
-queue=$(grep -o '/_app/[^"'"'"' )]*' "$dir/index.html" | sort -u || true)
+curl -fs -b "$dir/cj" "$base/" >/dev/null
+# Every file of the built app, as the pages load them (a superset).
 assets=0
-while [ -n "$queue" ]; do
-  next=""
-  for a in $queue; do
-    case "$seen" in *" $a "*) continue ;; esac
-    seen="$seen$a "
-    assets=$((assets + 1))
-    body=$(curl -fs -b "$dir/cj" "$base$a" || true)
-    refs=$(printf '%s' "$body" | grep -o '[./a-zA-Z0-9_-]*\.\(js\|css\)' | grep -o '[a-zA-Z0-9_.-]*\.\(js\|css\)$' | sort -u || true)
-    for r in $refs; do
-      for d in /_app/immutable/entry /_app/immutable/chunks /_app/immutable/nodes /_app/immutable/assets; do
-        curl -fs -o /dev/null "$base$d/$r" && next="$next $d/$r"
-      done
-    done
-  done
-  queue=$next
+for f in $(cd web/build && find . -type f ! -name .gitkeep | sed 's|^\./||'); do
+  curl -fs -o /dev/null -b "$dir/cj" "$base/$f"
+  assets=$((assets + 1))
 done
 for p in /api/auth/me /api/settings /api/proxies /api/apps /api/instances /api/tokens; do
   curl -fs -b "$dir/cj" "$base$p" >/dev/null
