@@ -22,13 +22,12 @@ import {
 	chromiumPath,
 	eventually,
 	exited,
-	freePort,
-	launchChromium,
+	openPage,
 	repoDir,
 	screenshotOnFailure,
+	startDockerWatcher,
 	startProcess,
 	stopProcess,
-	waitForHealthz,
 	webDir
 } from './helpers.mjs';
 
@@ -144,23 +143,11 @@ describe('DNS settings with the Cloudflare API emulator', { concurrency: false }
 
 		await startEmulator(await emulatorBinary());
 
-		const [apiPort, proxyPort] = [await freePort(), await freePort()];
-		baseURL = `http://127.0.0.1:${apiPort}`;
-		const dataDir = path.join(tmpDir, 'data');
-		server = startProcess(
-			binary,
-			['serve', '--listen', `127.0.0.1:${apiPort}`, '--proxy-listen', `127.0.0.1:${proxyPort}`, '--data', dataDir],
-			{ env: { ...process.env, DW_ADMIN_PASSWORD: password, DW_CLOUDFLARE_API_URL: cfBaseURL } }
-		);
-		await waitForHealthz(`${baseURL}/healthz`, server, 20_000);
-		const index = await (await fetch(baseURL + '/')).text();
-		assert.match(index, /_app\/immutable/, 'the binary serves no built UI: run `npm run build`, then rebuild the binary');
-
-		browser = await launchChromium();
-		const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
-		page = await context.newPage();
-		page.setDefaultTimeout(10_000);
-		page.on('pageerror', (err) => pageErrors.push(err));
+		({ server, baseURL } = await startDockerWatcher(binary, path.join(tmpDir, 'data'), {
+			DW_ADMIN_PASSWORD: password,
+			DW_CLOUDFLARE_API_URL: cfBaseURL
+		}));
+		({ browser, page } = await openPage(baseURL, pageErrors));
 	});
 
 	after(async () => {

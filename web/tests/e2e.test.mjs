@@ -17,12 +17,11 @@ import assert from 'node:assert/strict';
 import {
 	chromiumPath,
 	eventually,
-	freePort,
-	launchChromium,
+	openPage,
 	screenshotOnFailure,
+	startDockerWatcher,
 	startProcess,
 	stopProcess,
-	waitForHealthz,
 	webDir
 } from './helpers.mjs';
 
@@ -72,23 +71,8 @@ describe('web UI', { concurrency: false }, () => {
 		assert.ok(existsSync(chromiumPath), `no chromium at ${chromiumPath}: apt-get install chromium`);
 
 		dataDir = await mkdtemp(path.join(os.tmpdir(), 'dw-e2e-'));
-		const [apiPort, proxyPort] = [await freePort(), await freePort()];
-		baseURL = `http://127.0.0.1:${apiPort}`;
-		server = startProcess(
-			binary,
-			['serve', '--listen', `127.0.0.1:${apiPort}`, '--proxy-listen', `127.0.0.1:${proxyPort}`, '--data', dataDir],
-			{ env: { ...process.env, DW_ADMIN_PASSWORD: password } }
-		);
-		await waitForHealthz(`${baseURL}/healthz`, server, 20_000);
-
-		const index = await (await fetch(baseURL + '/')).text();
-		assert.match(index, /_app\/immutable/, 'the binary serves no built UI: run `npm run build`, then rebuild the binary');
-
-		browser = await launchChromium();
-		const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
-		page = await context.newPage();
-		page.setDefaultTimeout(10_000);
-		page.on('pageerror', (err) => pageErrors.push(err));
+		({ server, baseURL } = await startDockerWatcher(binary, dataDir, { DW_ADMIN_PASSWORD: password }));
+		({ browser, page } = await openPage(baseURL, pageErrors));
 	});
 
 	after(async () => {

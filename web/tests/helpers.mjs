@@ -80,6 +80,55 @@ export async function waitForHealthz(url, proc, timeoutMs) {
 	throw new Error(`GET ${url} did not answer 200 within ${timeoutMs} ms (${last}):\n${proc.log}`);
 }
 
+/**
+ * Start `docker-watcher serve` on free 127.0.0.1 ports with the given extra
+ * environment, wait until it is healthy and check it serves the built UI.
+ * @returns {Promise<{server: ReturnType<typeof startProcess>, baseURL: string}>}
+ */
+export async function startDockerWatcher(binary, dataDir, env) {
+	const [apiPort, proxyPort] = [await freePort(), await freePort()];
+	const baseURL = `http://127.0.0.1:${apiPort}`;
+	const server = startProcess(
+		binary,
+		['serve', '--listen', `127.0.0.1:${apiPort}`, '--proxy-listen', `127.0.0.1:${proxyPort}`, '--data', dataDir],
+		{ env: { ...process.env, ...env } }
+	);
+	try {
+		await waitForHealthz(`${baseURL}/healthz`, server, 20_000);
+		const index = await (await fetch(baseURL + '/')).text();
+		if (!/_app\/immutable/.test(index)) {
+			throw new Error('the binary serves no built UI: run `npm run build`, then rebuild the binary');
+		}
+	} catch (err) {
+		await stopProcess(server.child); // the caller never got it to stop
+		throw err;
+	}
+	return { server, baseURL };
+}
+
+/**
+ * Launch chromium and open one page on baseURL at 1280x800, collecting
+ * uncaught page errors into pageErrors.
+ */
+export async function openPage(baseURL, pageErrors) {
+	const browser = await launchChromium();
+	// A failure below would leave the browser running: close it first.
+	try {
+		return await newPage(browser, baseURL, pageErrors);
+	} catch (err) {
+		await browser.close().catch(() => {});
+		throw err;
+	}
+}
+
+async function newPage(browser, baseURL, pageErrors) {
+	const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+	const page = await context.newPage();
+	page.setDefaultTimeout(10_000);
+	page.on('pageerror', (err) => pageErrors.push(err));
+	return { browser, page };
+}
+
 /** Retry an assertion until it passes or the time is up. */
 export async function eventually(check, timeoutMs = 10_000) {
 	const deadline = Date.now() + timeoutMs;

@@ -35,20 +35,11 @@ type batchResult struct {
 // Cloudflare's error objects carry for this; that Cloudflare fills it for
 // batch errors is not verified.
 func (s *Server) batchRecords(r *http.Request, t *token) (reply, error) {
-	body, err := readBody(r)
-	if err != nil {
-		return reply{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	z, err := s.zoneFor(r, t, true)
-	if err != nil {
-		return reply{}, err
-	}
-	var req batchRequest
-	if err := parseBody(body, &req); err != nil {
-		return reply{}, err
-	}
+	return withWriteBody(s, r, t, s.applyBatch)
+}
+
+// applyBatch runs a parsed batch on z; the caller holds s.mu.
+func (s *Server) applyBatch(z *zoneData, req batchRequest) (reply, error) {
 	ops := len(req.Deletes) + len(req.Patches) + len(req.Puts) + len(req.Posts)
 	if limit := plans[z.Plan].batchMax; ops > limit {
 		// Code and message not verified; the limit is documented.

@@ -117,6 +117,27 @@ func readBody(r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
+// withWriteBody reads the body, locks the server, finds the zone the token
+// may write, parses the body into T (after the authorisation, as above) and
+// runs fn with the lock held.
+func withWriteBody[T any](s *Server, r *http.Request, t *token, fn func(z *zoneData, in T) (reply, error)) (reply, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return reply{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	z, err := s.zoneFor(r, t, true)
+	if err != nil {
+		return reply{}, err
+	}
+	var in T
+	if err := parseBody(body, &in); err != nil {
+		return reply{}, err
+	}
+	return fn(z, in)
+}
+
 func parseBody(data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
 		return errBadBody()
@@ -288,25 +309,13 @@ func toJSON(r Record) recordJSON {
 // Handlers.
 
 func (s *Server) createRecord(r *http.Request, t *token) (reply, error) {
-	body, err := readBody(r)
-	if err != nil {
-		return reply{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	z, err := s.zoneFor(r, t, true)
-	if err != nil {
-		return reply{}, err
-	}
-	var in recordInput
-	if err := parseBody(body, &in); err != nil {
-		return reply{}, err
-	}
-	rec, err := z.create(in, s.now())
-	if err != nil {
-		return reply{}, err
-	}
-	return reply{result: toJSON(rec)}, nil
+	return withWriteBody(s, r, t, func(z *zoneData, in recordInput) (reply, error) {
+		rec, err := z.create(in, s.now())
+		if err != nil {
+			return reply{}, err
+		}
+		return reply{result: toJSON(rec)}, nil
+	})
 }
 
 func (s *Server) getRecord(r *http.Request, t *token) (reply, error) {
@@ -332,25 +341,13 @@ func (s *Server) patchRecord(r *http.Request, t *token) (reply, error) {
 }
 
 func (s *Server) updateRecord(r *http.Request, t *token, full bool) (reply, error) {
-	body, err := readBody(r)
-	if err != nil {
-		return reply{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	z, err := s.zoneFor(r, t, true)
-	if err != nil {
-		return reply{}, err
-	}
-	var in recordInput
-	if err := parseBody(body, &in); err != nil {
-		return reply{}, err
-	}
-	rec, err := z.update(r.PathValue("dns_record_id"), in, full, s.now())
-	if err != nil {
-		return reply{}, err
-	}
-	return reply{result: toJSON(rec)}, nil
+	return withWriteBody(s, r, t, func(z *zoneData, in recordInput) (reply, error) {
+		rec, err := z.update(r.PathValue("dns_record_id"), in, full, s.now())
+		if err != nil {
+			return reply{}, err
+		}
+		return reply{result: toJSON(rec)}, nil
+	})
 }
 
 // deleteRecord answers {"id": ...}, as the API schema says.
