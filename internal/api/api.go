@@ -11,6 +11,7 @@ import (
 
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
+	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
 
@@ -22,6 +23,9 @@ type Deps struct {
 	Metrics *prometheus.Registry // the API registers its collectors here
 	UI      http.Handler         // the web app, served for every other path
 	DNS     ProviderFactory      // builds the DNS provider of the settings
+
+	Reconciler *reconcile.Reconciler // DNS syncs
+	Hooks      Hooks                 // told when consumers change
 }
 
 // Server serves the HTTP API and the web UI.
@@ -34,6 +38,8 @@ type Server struct {
 	handler   http.Handler
 
 	dnsProviders ProviderFactory
+	reconciler   *reconcile.Reconciler
+	hooks        Hooks
 }
 
 // route is one entry of the route table.
@@ -59,6 +65,10 @@ func (s *Server) routes() []route {
 
 		{pattern: "POST /api/dns/test", handle: s.dnsTest},
 		{pattern: "GET /api/dns/zones", handle: s.dnsZones},
+		{pattern: "POST /api/dns/sync", handle: s.dnsSync},
+		{pattern: "GET /api/dns/plan", handle: s.dnsPlan},
+		{pattern: "GET /api/dns/records", handle: s.dnsRecords},
+		{pattern: "DELETE /api/dns/records/{fqdn}", handle: s.dnsDeleteRecord},
 
 		{pattern: "GET /api/proxies", handle: s.listProxies},
 		{pattern: "POST /api/proxies", handle: s.createProxy},
@@ -93,6 +103,8 @@ func New(d Deps) *Server {
 		ipLimit:   auth.NewLimiter(20),
 
 		dnsProviders: d.DNS,
+		reconciler:   d.Reconciler,
+		hooks:        d.Hooks,
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dw_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",

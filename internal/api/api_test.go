@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
@@ -18,6 +19,7 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
+	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 	"github.com/dockerwatcher/docker-watcher/internal/store/storetest"
 )
@@ -63,10 +65,14 @@ func newEnv(t *testing.T) *env {
 	cf := cfemu.New(cfemu.Options{RateLimit: -1})
 	cfServer := httptest.NewServer(cf.Handler())
 	t.Cleanup(cfServer.Close)
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	factory := providers.Factory(providers.Options{CloudflareAPIURL: cfServer.URL + "/client/v4/"})
+	rec := reconcile.New(st, factory, log, nil)
+	sched := reconcile.NewScheduler(rec, log, 20*time.Millisecond)
+	go sched.Run(t.Context())
 	srv := New(Deps{
-		Store: st, Auth: authn, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Metrics: prometheus.NewRegistry(), UI: http.NotFoundHandler(),
-		DNS: providers.Factory(providers.Options{CloudflareAPIURL: cfServer.URL + "/client/v4/"}),
+		Store: st, Auth: authn, Log: log, Metrics: prometheus.NewRegistry(), UI: http.NotFoundHandler(),
+		DNS: factory, Reconciler: rec, Hooks: sched,
 	})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

@@ -68,6 +68,7 @@ func (s *Server) createProxy(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.CreateProxy(r.Context(), &p); err != nil {
 		return proxyConflict(err, p.Domain)
 	}
+	s.hooks.Notify()
 	return writeJSON(w, http.StatusCreated, p)
 }
 
@@ -87,6 +88,7 @@ func (s *Server) updateProxy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return proxyConflict(err, p.Domain)
 	}
+	s.hooks.Notify()
 	return writeJSON(w, http.StatusOK, updated)
 }
 
@@ -98,6 +100,7 @@ func (s *Server) deleteProxy(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteProxy(r.Context(), p.ID); err != nil {
 		return err
 	}
+	s.hooks.Notify()
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -39,6 +39,10 @@ func TestSettingsValidation(t *testing.T) {
 		{`{"cloudflare_zone_id":"not-hex"}`, "cloudflare_zone_id"},
 		{`{"cloudflare_zone_name":"no"}`, "cloudflare_zone_name"},
 		{`{"cloudflare_proxied":1}`, "cloudflare_proxied"},
+		{`{"dns_delete_grace_seconds":-1}`, "dns_delete_grace_seconds"},
+		{`{"dns_delete_grace_seconds":604801}`, "dns_delete_grace_seconds"},
+		{`{"dns_sync_interval_seconds":59}`, "dns_sync_interval_seconds"},
+		{`{"dns_sync_interval_seconds":86401}`, "dns_sync_interval_seconds"},
 		{`{"cloudflare_api_token_set":false}`, "cloudflare_api_token_set"},
 		// A valid field beside a bad one is not saved either.
 		{`{"domain":"other.example","dns_ttl":5}`, "dns_ttl"},

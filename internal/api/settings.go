@@ -19,6 +19,9 @@ type settingsView struct {
 	CloudflareZoneName    string `json:"cloudflare_zone_name"`
 	DNSTTL                int    `json:"dns_ttl"`
 	CloudflareProxied     bool   `json:"cloudflare_proxied"`
+
+	DNSDeleteGraceSeconds  int `json:"dns_delete_grace_seconds"`
+	DNSSyncIntervalSeconds int `json:"dns_sync_interval_seconds"`
 }
 
 func viewSettings(s model.Settings) settingsView {
@@ -27,6 +30,7 @@ func viewSettings(s model.Settings) settingsView {
 		DNSProvider: s.DNSProvider, CloudflareAPITokenSet: s.CloudflareAPIToken != "",
 		CloudflareZoneID: s.CloudflareZoneID, CloudflareZoneName: s.CloudflareZoneName,
 		DNSTTL: s.DNSTTL, CloudflareProxied: s.CloudflareProxied,
+		DNSDeleteGraceSeconds: s.DNSDeleteGraceSeconds, DNSSyncIntervalSeconds: s.DNSSyncIntervalSeconds,
 	}
 }
 
@@ -43,9 +47,12 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &patch); err != nil {
 		return err
 	}
-	_, updated, err := s.store.UpdateSettings(r.Context(), patch.Apply)
+	old, updated, err := s.store.UpdateSettings(r.Context(), patch.Apply)
 	if err != nil {
 		return err
+	}
+	if s.reconciler.SettingsChanged(old, updated) {
+		s.hooks.Notify() // clean up after the old configuration, then sync
 	}
 	return writeJSON(w, http.StatusOK, viewSettings(updated))
 }

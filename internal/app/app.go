@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
+	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 	"github.com/dockerwatcher/docker-watcher/web"
 )
@@ -32,6 +34,11 @@ import (
 // bcryptCost is the password hash cost; 0 is auth's default. Tests lower it:
 // the default is slow by design, and slower still under the race detector.
 var bcryptCost = 0
+
+// hookDebounce is how long a hook waits for more hooks before a sync: a
+// burst of changes becomes one sync, a single change still reaches the
+// provider well within a second.
+const hookDebounce = 300 * time.Millisecond
 
 // Version is set at build time with -ldflags "-X .../internal/app.Version=...".
 var Version = "dev"
@@ -119,8 +126,18 @@ func Serve(ctx context.Context, cfg config.Config, logOut io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	dnsProviders := providers.Factory(providers.Options{CloudflareAPIURL: cfg.CloudflareAPIURL})
+	rec := reconcile.New(st, dnsProviders, log, reg)
+	sched := reconcile.NewScheduler(rec, log, hookDebounce)
 	handler := api.New(api.Deps{Store: st, Auth: authn, Log: log, Metrics: reg, UI: web.Handler(),
-		DNS: providers.Factory(providers.Options{CloudflareAPIURL: cfg.CloudflareAPIURL})})
+		DNS: dnsProviders, Reconciler: rec, Hooks: sched})
+	bg, stopBackground := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { sched.Run(bg) })
+	defer func() {
+		stopBackground()
+		wg.Wait() // a sync in progress ends before the database closes
+	}()
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

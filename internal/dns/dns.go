@@ -64,6 +64,19 @@ type Batcher interface {
 	ApplyBatch(ctx context.Context, changes []Change) ([]ChangeResult, error)
 }
 
+// ListedBatcher is a Batcher that can take the listing its caller made just
+// before (with ListRecords on the same provider) as the proof of which
+// records are ours, instead of listing again. A sync lists, plans and
+// applies within milliseconds; other callers use ApplyBatch.
+type ListedBatcher interface {
+	ApplyBatchListed(ctx context.Context, changes []Change, listed []Record) ([]ChangeResult, error)
+}
+
+// CallCounter is a provider that counts the API calls it made.
+type CallCounter interface {
+	Calls() int64
+}
+
 // Zone is a zone the credentials can see.
 type Zone struct {
 	ID     string `json:"id"`

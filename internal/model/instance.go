@@ -12,18 +12,21 @@ const (
 
 // Instance is one deployed container of an app.
 type Instance struct {
-	ID           int64     `json:"id"`
-	AppID        int64     `json:"app_id"`
-	Tag          string    `json:"tag"`
-	Digest       string    `json:"digest"`
-	Subdomain    string    `json:"subdomain"`
-	ContainerID  string    `json:"container_id"`
-	HostPort     int       `json:"host_port"`
-	Status       string    `json:"status"`
-	ProxyRouteID int64     `json:"proxy_route_id"` // 0: no route
-	LastError    string    `json:"last_error"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           int64  `json:"id"`
+	AppID        int64  `json:"app_id"`
+	Tag          string `json:"tag"`
+	Digest       string `json:"digest"`
+	Subdomain    string `json:"subdomain"`
+	ContainerID  string `json:"container_id"`
+	HostPort     int    `json:"host_port"`
+	Status       string `json:"status"`
+	ProxyRouteID int64  `json:"proxy_route_id"` // 0: no route
+	LastError    string `json:"last_error"`
+	// StatusChangedAt is when Status last changed; a stopped instance's
+	// grace period counts from it.
+	StatusChangedAt time.Time `json:"status_changed_at"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // FQDN is the instance's name under the base domain, or "" without one.

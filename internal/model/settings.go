@@ -26,6 +26,9 @@ type Settings struct {
 	CloudflareZoneName string
 	DNSTTL             int
 	CloudflareProxied  bool
+	// A stopped instance keeps its record this long; 0 deletes at once.
+	DNSDeleteGraceSeconds  int
+	DNSSyncIntervalSeconds int // periodic sync
 }
 
 // SettingsPatch is a change to Settings: nil fields keep their value.
@@ -40,6 +43,9 @@ type SettingsPatch struct {
 	CloudflareZoneName *string `json:"cloudflare_zone_name"`
 	DNSTTL             *int    `json:"dns_ttl"`
 	CloudflareProxied  *bool   `json:"cloudflare_proxied"`
+
+	DNSDeleteGraceSeconds  *int `json:"dns_delete_grace_seconds"`
+	DNSSyncIntervalSeconds *int `json:"dns_sync_interval_seconds"`
 }
 
 // Apply returns s changed by p, normalised and validated. On error s is
@@ -56,6 +62,8 @@ func (p SettingsPatch) Apply(s Settings) (Settings, error) {
 	set(&n.CloudflareZoneName, p.CloudflareZoneName)
 	set(&n.DNSTTL, p.DNSTTL)
 	set(&n.CloudflareProxied, p.CloudflareProxied)
+	set(&n.DNSDeleteGraceSeconds, p.DNSDeleteGraceSeconds)
+	set(&n.DNSSyncIntervalSeconds, p.DNSSyncIntervalSeconds)
 	if err := n.Normalize(); err != nil {
 		return s, err
 	}
@@ -99,6 +107,12 @@ func (s *Settings) Normalize() error {
 	if s.DNSTTL != 1 && (s.DNSTTL < 60 || s.DNSTTL > 86400) {
 		return fieldErr("dns_ttl", "dns_ttl must be 1 (automatic) or between 60 and 86400 seconds")
 	}
+	if g := s.DNSDeleteGraceSeconds; g < 0 || g > 7*86400 {
+		return fieldErr("dns_delete_grace_seconds", "dns_delete_grace_seconds must be between 0 and 604800 (a week)")
+	}
+	if i := s.DNSSyncIntervalSeconds; i < 60 || i > 86400 {
+		return fieldErr("dns_sync_interval_seconds", "dns_sync_interval_seconds must be between 60 and 86400")
+	}
 	if len(s.CloudflareAPIToken) > 1024 {
 		return fieldErr("cloudflare_api_token", "cloudflare_api_token is too long")
 	}
@@ -125,4 +139,25 @@ func isHex(s string, n int) bool {
 		}
 	}
 	return true
+}
+
+// Managed reports whether DNS records are written to a provider.
+func (s Settings) Managed() bool {
+	return !s.WildcardDNS && s.DNSProvider != ProviderNone
+}
+
+// DNSZoneID is the provider's zone the settings manage.
+func (s Settings) DNSZoneID() string {
+	if s.DNSProvider == ProviderCloudflare {
+		return s.CloudflareZoneID
+	}
+	return ""
+}
+
+// DNSZoneName is the name of that zone, falling back to the domain.
+func (s Settings) DNSZoneName() string {
+	if s.DNSProvider == ProviderCloudflare && s.CloudflareZoneName != "" {
+		return s.CloudflareZoneName
+	}
+	return s.Domain
 }

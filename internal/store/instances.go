@@ -7,12 +7,12 @@ import (
 )
 
 const instanceColumns = `id, app_id, tag, digest, subdomain, container_id, host_port, status, proxy_route_id,
-	last_error, created_at, updated_at`
+	last_error, created_at, updated_at, status_changed_at`
 
 func scanInstance(sc interface{ Scan(...any) error }) (model.Instance, error) {
 	var i model.Instance
 	err := sc.Scan(&i.ID, &i.AppID, &i.Tag, &i.Digest, &i.Subdomain, &i.ContainerID, &i.HostPort, &i.Status,
-		&i.ProxyRouteID, &i.LastError, &i.CreatedAt, &i.UpdatedAt)
+		&i.ProxyRouteID, &i.LastError, &i.CreatedAt, &i.UpdatedAt, &i.StatusChangedAt)
 	return i, err
 }
 
@@ -31,13 +31,28 @@ func (s *Store) Instance(ctx context.Context, id int64) (model.Instance, error) 
 func (s *Store) CreateInstance(ctx context.Context, i *model.Instance) error {
 	now := s.now()
 	err := s.db.QueryRowContext(ctx, `INSERT INTO instances (app_id, tag, digest, subdomain, container_id,
-		host_port, status, proxy_route_id, last_error, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		host_port, status, proxy_route_id, last_error, created_at, updated_at, status_changed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		i.AppID, i.Tag, i.Digest, i.Subdomain, i.ContainerID, i.HostPort, i.Status, i.ProxyRouteID,
-		i.LastError, now, now).Scan(&i.ID)
+		i.LastError, now, now, now).Scan(&i.ID)
 	if err != nil {
 		return mapErr(err)
 	}
-	i.CreatedAt, i.UpdatedAt = now, now
+	i.CreatedAt, i.UpdatedAt, i.StatusChangedAt = now, now, now
 	return nil
+}
+
+// SetInstanceStatus changes an instance's status (and notes when), its
+// proxy route and last error.
+func (s *Store) SetInstanceStatus(ctx context.Context, id int64, status string, proxyRouteID int64, lastError string) error {
+	now := s.now()
+	return affected(s.db.ExecContext(ctx, `UPDATE instances SET
+		status_changed_at = CASE WHEN status = ? THEN coalesce(status_changed_at, updated_at) ELSE ? END,
+		status = ?, proxy_route_id = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+		status, now, status, proxyRouteID, lastError, now, id))
+}
+
+// DeleteInstance removes an instance.
+func (s *Store) DeleteInstance(ctx context.Context, id int64) error {
+	return affected(s.db.ExecContext(ctx, "DELETE FROM instances WHERE id = ?", id))
 }

@@ -8,7 +8,8 @@ import (
 )
 
 const settingsColumns = `installation_id, domain, public_ipv4, public_ipv6, wildcard_dns, dns_provider,
-	cloudflare_api_token, cloudflare_zone_id, cloudflare_zone_name, dns_ttl, cloudflare_proxied`
+	cloudflare_api_token, cloudflare_zone_id, cloudflare_zone_name, dns_ttl, cloudflare_proxied,
+	dns_delete_grace_seconds, dns_sync_interval_seconds`
 
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -18,7 +19,8 @@ func readSettings(ctx context.Context, q querier) (model.Settings, error) {
 	var s model.Settings
 	err := q.QueryRowContext(ctx, "SELECT "+settingsColumns+" FROM settings WHERE id = 1").Scan(
 		&s.InstallationID, &s.Domain, &s.PublicIPv4, &s.PublicIPv6, &s.WildcardDNS, &s.DNSProvider,
-		&s.CloudflareAPIToken, &s.CloudflareZoneID, &s.CloudflareZoneName, &s.DNSTTL, &s.CloudflareProxied)
+		&s.CloudflareAPIToken, &s.CloudflareZoneID, &s.CloudflareZoneName, &s.DNSTTL, &s.CloudflareProxied,
+		&s.DNSDeleteGraceSeconds, &s.DNSSyncIntervalSeconds)
 	return s, mapErr(err)
 }
 
@@ -41,10 +43,11 @@ func (s *Store) UpdateSettings(ctx context.Context, change func(model.Settings) 
 		updated.InstallationID = old.InstallationID // never changes
 		_, err = tx.ExecContext(ctx, `UPDATE settings SET domain = ?, public_ipv4 = ?, public_ipv6 = ?,
 			wildcard_dns = ?, dns_provider = ?, cloudflare_api_token = ?, cloudflare_zone_id = ?,
-			cloudflare_zone_name = ?, dns_ttl = ?, cloudflare_proxied = ?, updated_at = ? WHERE id = 1`,
+			cloudflare_zone_name = ?, dns_ttl = ?, cloudflare_proxied = ?, dns_delete_grace_seconds = ?,
+			dns_sync_interval_seconds = ?, updated_at = ? WHERE id = 1`,
 			updated.Domain, updated.PublicIPv4, updated.PublicIPv6, updated.WildcardDNS, updated.DNSProvider,
 			updated.CloudflareAPIToken, updated.CloudflareZoneID, updated.CloudflareZoneName, updated.DNSTTL,
-			updated.CloudflareProxied, s.now())
+			updated.CloudflareProxied, updated.DNSDeleteGraceSeconds, updated.DNSSyncIntervalSeconds, s.now())
 		return mapErr(err)
 	})
 	return old, updated, err

@@ -24,6 +24,19 @@ import (
 // listing of the records that carry our marker: a record someone took over
 // by changing its comment since it was listed is refused, not overwritten.
 func (p *Provider) ApplyBatch(ctx context.Context, changes []dns.Change) ([]dns.ChangeResult, error) {
+	return p.applyBatch(ctx, changes, nil)
+}
+
+// ApplyBatchListed is ApplyBatch checking ownership against listed, a
+// listing the caller has just made, instead of listing again.
+func (p *Provider) ApplyBatchListed(ctx context.Context, changes []dns.Change, listed []dns.Record) ([]dns.ChangeResult, error) {
+	if listed == nil {
+		listed = []dns.Record{}
+	}
+	return p.applyBatch(ctx, changes, listed)
+}
+
+func (p *Provider) applyBatch(ctx context.Context, changes []dns.Change, listed []dns.Record) ([]dns.ChangeResult, error) {
 	if p.opts.Marker == "" {
 		return nil, errors.New("cloudflare: no ownership marker configured; refusing to write")
 	}
@@ -36,11 +49,14 @@ func (p *Provider) ApplyBatch(ctx context.Context, changes []dns.Change) ([]dns.
 	}
 	var ours map[string]bool
 	if verify {
-		listed, err := p.list(ctx, cfdns.RecordListParams{
-			Comment: cloudflare.F(cfdns.RecordListParamsComment{Exact: cloudflare.F(p.opts.Marker)}),
-		})
-		if err != nil {
-			return nil, err
+		if listed == nil {
+			var err error
+			listed, err = p.list(ctx, cfdns.RecordListParams{
+				Comment: cloudflare.F(cfdns.RecordListParamsComment{Exact: cloudflare.F(p.opts.Marker)}),
+			})
+			if err != nil {
+				return nil, err
+			}
 		}
 		ours = make(map[string]bool, len(listed))
 		for _, r := range listed {

@@ -93,6 +93,9 @@ var (
 	_ dns.Batcher    = (*Provider)(nil)
 	_ dns.ZoneLister = (*Provider)(nil)
 	_ dns.Verifier   = (*Provider)(nil)
+
+	_ dns.ListedBatcher = (*Provider)(nil)
+	_ dns.CallCounter   = (*Provider)(nil)
 )
 
 // New returns a provider. It makes no call.
