@@ -17,12 +17,12 @@ import (
 // world is a store, a Cloudflare emulator with one zone, and a reconciler
 // in managed mode on it.
 type world struct {
-	t     *testing.T
-	st    *store.Store
-	emu   *cfemu.Server
-	zone  cfemu.Zone
-	r     *Reconciler
-	url   string
+	t    *testing.T
+	st   *store.Store
+	emu  *cfemu.Server
+	zone cfemu.Zone
+	r    *Reconciler
+	url  string
 }
 
 func newWorld(t *testing.T) *world {
