@@ -1,0 +1,197 @@
+package reconcile
+
+import (
+	"testing"
+	"time"
+
+	"github.com/dockerwatcher/docker-watcher/internal/dns"
+	"github.com/dockerwatcher/docker-watcher/internal/model"
+)
+
+const mk = "managed by docker-watcher test"
+
+func want(name, content string) Want {
+	return Want{Record: dns.Record{Name: name, Type: "A", Content: content, TTL: 1}, Consumer: Consumer{Kind: model.KindProxy, ID: 1, FQDN: name}}
+}
+
+func at(id, name, content, owner string) dns.Record {
+	return dns.Record{ID: id, Name: name, Type: "A", Content: content, TTL: 1, Owner: owner}
+}
+
+func row(name string) model.DNSRecord {
+	return model.DNSRecord{Provider: "cloudflare", ZoneID: "z", FQDN: name, Type: "A", State: model.RecordSynced}
+}
+
+type counts struct{ create, update, del, insync, conflict, forget int }
+
+func count(c Changes) counts {
+	return counts{len(c.Create), len(c.Update), len(c.Delete), len(c.InSync), len(c.Conflicts), len(c.Forget)}
+}
+
+func TestPlan(t *testing.T) {
+	tests := []struct {
+		name   string
+		want   []Want
+		actual []dns.Record
+		rows   []model.DNSRecord
+		expect counts
+	}{
+		{"nothing", nil, nil, nil, counts{}},
+		{"create when absent", []Want{want("a.example.com", "192.0.2.1")}, nil, nil, counts{create: 1}},
+		{"create when our row lost its record", []Want{want("a.example.com", "192.0.2.1")}, nil,
+			[]model.DNSRecord{row("a.example.com")}, counts{create: 1}},
+		{"in sync", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com")}, counts{insync: 1}},
+		{"normalised: case, trailing dot", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "A.Example.COM.", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com")}, counts{insync: 1}},
+		{"proxied record's TTL is automatic", []Want{{Record: dns.Record{Name: "a.example.com", Type: "A", Content: "192.0.2.1", TTL: 300, Proxied: true}}},
+			[]dns.Record{{ID: "1", Name: "a.example.com", Type: "A", Content: "192.0.2.1", TTL: 1, Proxied: true, Owner: mk}},
+			[]model.DNSRecord{row("a.example.com")}, counts{insync: 1}},
+		{"update content of ours", []Want{want("a.example.com", "192.0.2.2")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com")}, counts{update: 1}},
+		{"update TTL of ours", []Want{{Record: dns.Record{Name: "a.example.com", Type: "A", Content: "192.0.2.1", TTL: 300}}},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com")}, counts{update: 1}},
+		{"conflict: foreign record without marker", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "198.51.100.1", "")}, nil, counts{conflict: 1}},
+		{"conflict: another installation's record", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", "managed by docker-watcher other")}, nil, counts{conflict: 1}},
+		{"conflict: our marker but untracked", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, nil, counts{conflict: 1}},
+		{"conflict: tracked row, but the record was taken over", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", "hands off")}, []model.DNSRecord{row("a.example.com")},
+			counts{conflict: 1, forget: 1}},
+		{"conflict beside ours: ours is left alone too", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.9", mk), at("2", "a.example.com", "198.51.100.1", "")},
+			[]model.DNSRecord{row("a.example.com")}, counts{conflict: 1}},
+		{"delete ours without consumer", nil,
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com")}, counts{del: 1}},
+		{"never delete untracked, even with our marker", nil,
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, nil, counts{}},
+		{"never delete foreign at a tracked name", nil,
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", "")}, []model.DNSRecord{row("a.example.com")}, counts{forget: 1}},
+		{"forget a row whose record is gone", nil, nil, []model.DNSRecord{row("a.example.com")}, counts{forget: 1}},
+		{"duplicates of ours: keep the right one", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.9", mk), at("2", "a.example.com", "192.0.2.1", mk)},
+			[]model.DNSRecord{row("a.example.com")}, counts{del: 1, insync: 1}},
+		{"other names and types are not looked at", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk), at("2", "www.example.com", "192.0.2.5", ""),
+				{ID: "3", Name: "a.example.com", Type: "TXT", Content: "v=spf1"}},
+			[]model.DNSRecord{row("a.example.com")}, counts{insync: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Plan(tt.want, tt.actual, tt.rows, mk)
+			if got := count(c); got != tt.expect {
+				t.Fatalf("plan %+v, want %+v", got, tt.expect)
+			}
+			for _, d := range c.Delete {
+				if d.Current.Owner != mk {
+					t.Fatalf("plans to delete a record that is not ours: %+v", d.Current)
+				}
+			}
+			for _, u := range c.Update {
+				if u.Current.Owner != mk {
+					t.Fatalf("plans to update a record that is not ours: %+v", u.Current)
+				}
+			}
+			// Idempotency: the provider after the plan, planned again, needs nothing.
+			after, rows := simulate(tt.want, tt.actual, tt.rows, c)
+			again := Plan(tt.want, after, rows, mk)
+			if again.Writes() != 0 || len(again.Forget) != 0 {
+				t.Fatalf("plan of the result is not empty: %+v", count(again))
+			}
+		})
+	}
+}
+
+// simulate applies a plan to the provider's records and the rows, as a
+// successful Apply would.
+func simulate(want []Want, actual []dns.Record, rows []model.DNSRecord, c Changes) ([]dns.Record, []model.DNSRecord) {
+	gone := map[string]bool{}
+	for _, d := range c.Delete {
+		gone[d.Current.ID] = true
+	}
+	updated := map[string]dns.Record{}
+	for _, u := range c.Update {
+		r := u.Want.Record
+		r.ID, r.Owner = u.Current.ID, mk
+		updated[u.Current.ID] = r
+	}
+	var out []dns.Record
+	for _, r := range actual {
+		if gone[r.ID] {
+			continue
+		}
+		if u, ok := updated[r.ID]; ok {
+			r = u
+		}
+		out = append(out, r)
+	}
+	rowBy := map[string]model.DNSRecord{}
+	for _, r := range rows {
+		rowBy[key(r.FQDN, r.Type)] = r
+	}
+	for _, f := range c.Forget {
+		delete(rowBy, key(f.Row.FQDN, f.Row.Type))
+	}
+	for i, cr := range c.Create {
+		r := cr.Want.Record
+		r.ID, r.Owner = "new"+string(rune('a'+i)), mk
+		out = append(out, r)
+		rowBy[key(r.Name, r.Type)] = row(r.Name)
+	}
+	for _, d := range c.Delete {
+		k := key(d.Current.Name, d.Current.Type)
+		if !wantedKey(c, &model.DNSRecord{FQDN: d.Current.Name, Type: d.Current.Type}) {
+			delete(rowBy, k)
+		}
+	}
+	var outRows []model.DNSRecord
+	for _, r := range rowBy {
+		outRows = append(outRows, r)
+	}
+	return out, outRows
+}
+
+func TestDesired(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	s := model.Settings{Domain: "example.com", PublicIPv4: "203.0.113.10", PublicIPv6: "2001:db8::10", DNSTTL: 300,
+		DNSProvider: model.ProviderCloudflare, CloudflareZoneName: "example.com", DNSDeleteGraceSeconds: 600}
+	instances := []model.Instance{
+		{ID: 1, Subdomain: "run", Status: model.StatusRunning, ProxyRouteID: 5},
+		{ID: 2, Subdomain: "noroute", Status: model.StatusRunning},
+		{ID: 3, Subdomain: "recent", Status: model.StatusStopped, ProxyRouteID: 6, StatusChangedAt: now.Add(-5 * time.Minute)},
+		{ID: 4, Subdomain: "old", Status: model.StatusStopped, ProxyRouteID: 7, StatusChangedAt: now.Add(-11 * time.Minute)},
+	}
+	proxies := []model.Proxy{{ID: 9, Domain: "shop.example.com"}, {ID: 10, Domain: "elsewhere.org"}}
+	cs := Consumers(instances, proxies, s, now)
+	names := map[string]Consumer{}
+	for _, c := range cs {
+		names[c.FQDN] = c
+	}
+	if len(cs) != 4 || names["run.example.com"].Kind != model.KindInstance || names["recent.example.com"].GraceUntil.IsZero() {
+		t.Fatalf("consumers %+v", cs)
+	}
+	if _, ok := names["old.example.com"]; ok {
+		t.Fatal("a stopped instance past its grace period still has a consumer")
+	}
+	want, outside := Desired(cs, s)
+	if len(want) != 6 || len(outside) != 2 { // 3 names in the zone × A+AAAA; elsewhere.org × 2
+		t.Fatalf("want %d, outside %d", len(want), len(outside))
+	}
+	for _, w := range want {
+		if w.Record.TTL != 300 || (w.Record.Type == "AAAA") != (w.Record.Content == "2001:db8::10") {
+			t.Fatalf("record %+v", w.Record)
+		}
+	}
+	// Grace 0 deletes at once.
+	s.DNSDeleteGraceSeconds = 0
+	if cs := Consumers(instances, nil, s, now); len(cs) != 1 {
+		t.Fatalf("with grace 0: %+v", cs)
+	}
+	// No address, no record.
+	s.PublicIPv4, s.PublicIPv6 = "", ""
+	if want, _ := Desired(cs, s); len(want) != 0 {
+		t.Fatalf("without an address: %+v", want)
+	}
+}
