@@ -67,11 +67,12 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(cfServer.Close)
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	factory := providers.Factory(providers.Options{CloudflareAPIURL: cfServer.URL + "/client/v4/"})
-	rec := reconcile.New(st, factory, log, nil)
+	reg := prometheus.NewRegistry()
+	rec := reconcile.New(st, factory, log, reg)
 	sched := reconcile.NewScheduler(rec, log, 20*time.Millisecond)
 	go sched.Run(t.Context())
 	srv := New(Deps{
-		Store: st, Auth: authn, Log: log, Metrics: prometheus.NewRegistry(), UI: http.NotFoundHandler(),
+		Store: st, Auth: authn, Log: log, Metrics: reg, UI: http.NotFoundHandler(),
 		DNS: factory, Reconciler: rec, Hooks: sched,
 	})
 	ts := httptest.NewServer(srv)

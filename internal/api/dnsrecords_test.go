@@ -116,6 +116,14 @@ func TestSyncPlanRecordsAndDelete(t *testing.T) {
 	}
 	e.expectError(e.do(e.client, "DELETE", "/api/dns/records/a.example.com", nil), http.StatusNotFound, "")
 
+	m := string(e.expect(e.do(e.client, "GET", "/metrics", nil), http.StatusOK))
+	for _, want := range []string{`dw_dns_syncs_total{result="ok"}`, `dw_dns_changes_total{action="create"} 1`,
+		"dw_dns_provider_api_calls_total", "dw_dns_last_sync_timestamp_seconds", "dw_dns_sync_duration_seconds_count"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
 	// Cloudflare failing is a 502 with its message.
 	e.cf.FailNext(100, http.StatusServiceUnavailable)
 	e.expectError(e.do(e.client, "POST", "/api/dns/sync", nil), http.StatusBadGateway, "")
