@@ -77,7 +77,9 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 }
 
-func itoa(i int) string { return string(rune('a'+i/26%26)) + string(rune('a'+i%26)) + string(rune('0'+i/676)) }
+func itoa(i int) string {
+	return string(rune('a'+i/26%26)) + string(rune('a'+i%26)) + string(rune('0'+i/676))
+}
 
 // A failed clean-up keeps its rows, with the provider's message, and the
 // next run finishes it.
