@@ -9,22 +9,20 @@
 // repository into a temporary folder. The docker-watcher binary must have
 // been built after `npm run build`, since it embeds web/build.
 
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
 	chromiumPath,
+	emulatorBinary,
 	eventually,
-	exited,
 	openPage,
-	repoDir,
 	screenshotOnFailure,
+	startEmulator,
 	startDockerWatcher,
 	startProcess,
 	stopProcess,
@@ -45,7 +43,7 @@ let server;
 let baseURL = '';
 let cfBaseURL = '';
 /** Zone ids by name, as the emulator printed them. */
-const zoneIds = new Map();
+let zoneIds = new Map();
 /** @type {import('playwright-core').Browser | undefined} */
 let browser;
 /** @type {import('playwright-core').Page | undefined} */
@@ -56,46 +54,6 @@ const e2e = screenshotOnFailure(
 	() => page,
 	() => ({ 'dns-settings-server.log': server?.log ?? '', 'cf-emulator.log': emulator?.log ?? '' })
 );
-
-/** The emulator binary: CF_EMULATOR_BINARY, or built from ./cmd/cf-emulator. */
-async function emulatorBinary() {
-	if (process.env.CF_EMULATOR_BINARY) {
-		const bin = path.resolve(process.env.CF_EMULATOR_BINARY);
-		assert.ok(existsSync(bin), `CF_EMULATOR_BINARY=${bin} does not exist`);
-		return bin;
-	}
-	const bin = path.join(tmpDir, 'cf-emulator');
-	try {
-		await promisify(execFile)('go', ['build', '-o', bin, './cmd/cf-emulator'], { cwd: repoDir, timeout: 300_000 });
-	} catch (err) {
-		throw new Error(`could not build the Cloudflare API emulator (set CF_EMULATOR_BINARY to skip building): ${err}`);
-	}
-	return bin;
-}
-
-/** Start the emulator and read its base URL and zone ids from what it prints. */
-async function startEmulator(bin) {
-	emulator = startProcess(bin, [
-		'--listen', '127.0.0.1:0',
-		'--token', cfToken,
-		'--zone', 'example.com',
-		'--zone', 'other.org',
-		'--rate-limit', '0'
-	]);
-	const deadline = Date.now() + 15_000;
-	while (Date.now() < deadline) {
-		if (exited(emulator.child)) throw new Error(`cf-emulator exited with ${emulator.child.exitCode}:\n${emulator.log}`);
-		const base = /^base URL:\s*(\S+)/m.exec(emulator.log);
-		const zones = [...emulator.log.matchAll(/^zone:\s+([0-9a-f]{32})\s+(\S+)/gm)];
-		if (base && zones.length === 2) {
-			cfBaseURL = base[1];
-			for (const [, id, name] of zones) zoneIds.set(name, id);
-			return;
-		}
-		await new Promise((r) => setTimeout(r, 50));
-	}
-	throw new Error(`cf-emulator printed no base URL and zones within 15 s:\n${emulator.log}`);
-}
 
 const p = () => /** @type {import('playwright-core').Page} */ (page);
 const dnsForm = () => p().getByRole('form', { name: 'DNS settings' });
@@ -141,7 +99,10 @@ describe('DNS settings with the Cloudflare API emulator', { concurrency: false }
 		assert.ok(existsSync(chromiumPath), `no chromium at ${chromiumPath}: apt-get install chromium`);
 		tmpDir = await mkdtemp(path.join(os.tmpdir(), 'dw-e2e-dns-'));
 
-		await startEmulator(await emulatorBinary());
+		({ emulator, baseURL: cfBaseURL, zoneIds } = await startEmulator(await emulatorBinary(tmpDir), {
+			token: cfToken,
+			zones: ['example.com', 'other.org']
+		}));
 
 		({ server, baseURL } = await startDockerWatcher(binary, path.join(tmpDir, 'data'), {
 			DW_ADMIN_PASSWORD: password,
@@ -183,7 +144,9 @@ describe('DNS settings with the Cloudflare API emulator', { concurrency: false }
 			'cloudflare_proxied',
 			'cloudflare_zone_id',
 			'cloudflare_zone_name',
+			'dns_delete_grace_seconds',
 			'dns_provider',
+			'dns_sync_interval_seconds',
 			'dns_ttl',
 			'wildcard_dns'
 		]);

@@ -1,12 +1,14 @@
 // Shared pieces of the browser tests (tests/*.test.mjs): free ports, child
 // processes stopped by pid, waiting, chromium, screenshots on failure.
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 export const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -172,4 +174,52 @@ export function screenshotOnFailure(getPage, getLogs) {
 				throw err;
 			}
 		});
+}
+
+/**
+ * The Cloudflare API emulator's binary: CF_EMULATOR_BINARY, or built from
+ * ./cmd/cf-emulator into `dir`.
+ */
+export async function emulatorBinary(dir) {
+	if (process.env.CF_EMULATOR_BINARY) {
+		const bin = path.resolve(process.env.CF_EMULATOR_BINARY);
+		if (!existsSync(bin)) throw new Error(`CF_EMULATOR_BINARY=${bin} does not exist`);
+		return bin;
+	}
+	const bin = path.join(dir, 'cf-emulator');
+	try {
+		await promisify(execFile)('go', ['build', '-o', bin, './cmd/cf-emulator'], { cwd: repoDir, timeout: 300_000 });
+	} catch (err) {
+		throw new Error(`could not build the Cloudflare API emulator (set CF_EMULATOR_BINARY to skip building): ${err}`);
+	}
+	return bin;
+}
+
+/**
+ * Start the emulator on a free port with one token (DNS edit on every zone),
+ * the given zones and no rate limit, and read its base URL and zone ids from
+ * what it prints.
+ * @param {string} bin
+ * @param {{token: string, zones: string[]}} options
+ * @returns {Promise<{emulator: ReturnType<typeof startProcess>, baseURL: string, zoneIds: Map<string, string>}>}
+ */
+export async function startEmulator(bin, { token, zones }) {
+	const emulator = startProcess(bin, [
+		'--listen', '127.0.0.1:0',
+		'--token', token,
+		...zones.flatMap((z) => ['--zone', z]),
+		'--rate-limit', '0'
+	]);
+	const deadline = Date.now() + 15_000;
+	while (Date.now() < deadline) {
+		if (exited(emulator.child)) throw new Error(`cf-emulator exited with ${emulator.child.exitCode}:\n${emulator.log}`);
+		const base = /^base URL:\s*(\S+)/m.exec(emulator.log);
+		const found = [...emulator.log.matchAll(/^zone:\s+([0-9a-f]{32})\s+(\S+)/gm)];
+		if (base && found.length === zones.length) {
+			return { emulator, baseURL: base[1], zoneIds: new Map(found.map(([, id, name]) => [name, id])) };
+		}
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	await stopProcess(emulator.child);
+	throw new Error(`cf-emulator printed no base URL and zones within 15 s:\n${emulator.log}`);
 }

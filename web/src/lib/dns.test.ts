@@ -11,6 +11,7 @@ import {
 	tokenToSend,
 	ttlChoiceFor,
 	ttlFromChoice,
+	wholeSeconds,
 	zoneOptions,
 	type DnsFormValues
 } from './dns';
@@ -45,7 +46,9 @@ describe('dnsFormFromSettings', () => {
 			zoneName: 'example.com',
 			ttlChoice: '300',
 			ttlCustom: null,
-			proxied: true
+			proxied: true,
+			graceSeconds: 600,
+			syncIntervalSeconds: 600
 		});
 	});
 
@@ -99,7 +102,9 @@ describe('dnsSettingsUpdate', () => {
 			cloudflare_zone_id: zoneId,
 			cloudflare_zone_name: 'example.com',
 			dns_ttl: 300,
-			cloudflare_proxied: true
+			cloudflare_proxied: true,
+			dns_delete_grace_seconds: 600,
+			dns_sync_interval_seconds: 600
 		});
 		expect('cloudflare_api_token' in update).toBe(false);
 		expect('domain' in update).toBe(false);
@@ -125,6 +130,22 @@ describe('dnsSettingsUpdate', () => {
 	});
 });
 
+describe('grace period and sync interval', () => {
+	it('sends the numbers as typed, 0 included', () => {
+		const update = dnsSettingsUpdate(form({ graceSeconds: 0, syncIntervalSeconds: 3600 }));
+		expect(update.dns_delete_grace_seconds).toBe(0);
+		expect(update.dns_sync_interval_seconds).toBe(3600);
+	});
+
+	it('sends -1 (refused, so that the API names the field) for a value that is not a whole number', () => {
+		expect(wholeSeconds(null)).toBe(-1);
+		expect(wholeSeconds('')).toBe(-1);
+		expect(wholeSeconds(1.5)).toBe(-1);
+		expect(wholeSeconds(' 90 ')).toBe(90);
+		expect(dnsSettingsUpdate(form({ graceSeconds: null })).dns_delete_grace_seconds).toBe(-1);
+	});
+});
+
 describe('dnsFormChanged', () => {
 	it('is false for the stored values and true after any change', () => {
 		expect(dnsFormChanged(form(), managed)).toBe(false);
@@ -133,6 +154,8 @@ describe('dnsFormChanged', () => {
 		expect(dnsFormChanged(form({ proxied: false }), managed)).toBe(true);
 		expect(dnsFormChanged(form({ ttlChoice: '1' }), managed)).toBe(true);
 		expect(dnsFormChanged(form({ mode: 'wildcard' }), managed)).toBe(true);
+		expect(dnsFormChanged(form({ graceSeconds: 0 }), managed)).toBe(true);
+		expect(dnsFormChanged(form({ syncIntervalSeconds: 60 }), managed)).toBe(true);
 	});
 });
 

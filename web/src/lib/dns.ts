@@ -1,14 +1,21 @@
 /** Pure logic of the DNS settings form: settings ⇄ form values, test results. */
 
-import type { DnsTestRequest, DnsTestResult, DnsZone } from './types/dns';
+import type { DnsMode, DnsTestRequest, DnsTestResult, DnsZone } from './types/dns';
 import type { DnsProvider, Settings, SettingsUpdate } from './types/settings';
 
-export type DnsMode = 'wildcard' | 'managed';
+export type { DnsMode };
 
 /** "Automatic" TTL as the API stores it. */
 export const TTL_AUTOMATIC = 1;
 export const TTL_MIN = 60;
 export const TTL_MAX = 86400;
+
+/** How long a stopped instance keeps its record, in seconds (0 deletes at once; at most a week). */
+export const GRACE_MIN = 0;
+export const GRACE_MAX = 604800;
+/** How often a sync runs by itself, in seconds. */
+export const SYNC_INTERVAL_MIN = 60;
+export const SYNC_INTERVAL_MAX = 86400;
 
 /** The TTLs offered in the selector (those of Cloudflare's own dashboard). */
 export const TTL_PRESETS: readonly { value: number; label: string }[] = [
@@ -52,6 +59,19 @@ export interface DnsFormValues {
 	/** Seconds, when ttlChoice is "custom"; as typed until it is sent. */
 	ttlCustom: number | null;
 	proxied: boolean;
+	/** dns_delete_grace_seconds, as typed until it is sent. */
+	graceSeconds: number | null;
+	/** dns_sync_interval_seconds, as typed until it is sent. */
+	syncIntervalSeconds: number | null;
+}
+
+/**
+ * A number input's value for the API: a whole number as it is, else -1
+ * (refused by the API, which then names the field).
+ */
+export function wholeSeconds(value: unknown): number {
+	const n = typeof value === 'number' ? value : Number(String(value ?? '').trim() || NaN);
+	return Number.isInteger(n) ? n : -1;
 }
 
 /** The TTL selector's state for a stored TTL. */
@@ -93,7 +113,9 @@ export function dnsFormFromSettings(s: Settings): DnsFormValues {
 		zoneId: s.cloudflare_zone_id,
 		zoneName: s.cloudflare_zone_name,
 		...ttlChoiceFor(s.dns_ttl),
-		proxied: s.cloudflare_proxied
+		proxied: s.cloudflare_proxied,
+		graceSeconds: s.dns_delete_grace_seconds,
+		syncIntervalSeconds: s.dns_sync_interval_seconds
 	};
 }
 
@@ -106,7 +128,8 @@ export function tokenToSend(v: Pick<DnsFormValues, 'token' | 'clearToken'>): str
 }
 
 /**
- * PUT /api/settings for the DNS section: only the DNS fields, and the token
+ * PUT /api/settings for the DNS section: only the DNS fields (with the
+ * grace period and sync interval), and the token
  * only when one was typed (or "" when the user clears it).
  */
 export function dnsSettingsUpdate(v: DnsFormValues): SettingsUpdate {
@@ -116,7 +139,9 @@ export function dnsSettingsUpdate(v: DnsFormValues): SettingsUpdate {
 		cloudflare_zone_id: v.zoneId,
 		cloudflare_zone_name: v.zoneName,
 		dns_ttl: ttlFromChoice(v.ttlChoice, v.ttlCustom),
-		cloudflare_proxied: v.proxied
+		cloudflare_proxied: v.proxied,
+		dns_delete_grace_seconds: wholeSeconds(v.graceSeconds),
+		dns_sync_interval_seconds: wholeSeconds(v.syncIntervalSeconds)
 	};
 	const token = tokenToSend(v);
 	if (token !== undefined) update.cloudflare_api_token = token;
@@ -146,7 +171,9 @@ export function dnsFormChanged(v: DnsFormValues, s: Settings): boolean {
 		u.cloudflare_zone_id !== s.cloudflare_zone_id ||
 		u.cloudflare_zone_name !== s.cloudflare_zone_name ||
 		u.dns_ttl !== s.dns_ttl ||
-		u.cloudflare_proxied !== s.cloudflare_proxied
+		u.cloudflare_proxied !== s.cloudflare_proxied ||
+		u.dns_delete_grace_seconds !== s.dns_delete_grace_seconds ||
+		u.dns_sync_interval_seconds !== s.dns_sync_interval_seconds
 	);
 }
 

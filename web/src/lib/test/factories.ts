@@ -1,4 +1,5 @@
 /** Test data factories: a valid object with overrides. */
+import type { DnsRecord, DnsRecordList, DnsSyncReport } from '$lib/types/dns';
 import type { Instance } from '$lib/types/instance';
 import type { Proxy } from '$lib/types/proxy';
 import type { Settings } from '$lib/types/settings';
@@ -55,6 +56,55 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
 		cloudflare_zone_name: '',
 		dns_ttl: 1,
 		cloudflare_proxied: false,
+		dns_delete_grace_seconds: 600,
+		dns_sync_interval_seconds: 600,
+		...overrides
+	};
+}
+
+export function makeDnsRecord(overrides: Partial<DnsRecord> = {}): DnsRecord {
+	return {
+		fqdn: 'app.example.com',
+		type: 'A',
+		content: '203.0.113.10',
+		state: 'synced',
+		consumer_kind: 'proxy',
+		consumer_id: 3,
+		consumer_name: 'app.example.com',
+		last_error: '',
+		last_synced_at: time,
+		owned: true,
+		...overrides
+	};
+}
+
+export function makeSyncReport(overrides: Partial<DnsSyncReport> = {}): DnsSyncReport {
+	return {
+		mode: 'managed',
+		provider: 'cloudflare',
+		zone_name: 'example.com',
+		dry_run: false,
+		started_at: time,
+		created: 0,
+		updated: 0,
+		deleted: 0,
+		already_synced: 0,
+		conflicts: 0,
+		errors: 0,
+		api_calls: 0,
+		duration_ms: 0,
+		records: [],
+		...overrides
+	};
+}
+
+export function makeRecordList(overrides: Partial<DnsRecordList> = {}): DnsRecordList {
+	return {
+		mode: 'managed',
+		provider: 'cloudflare',
+		zone_name: 'example.com',
+		last_sync: null,
+		records: [makeDnsRecord()],
 		...overrides
 	};
 }

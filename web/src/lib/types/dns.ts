@@ -32,3 +32,97 @@ export interface DnsTestResult {
 	zone_name: string;
 	checks: DnsTestCheck[];
 }
+
+/** Wildcard: a `*.domain` record covers every name; managed: one record per consumer at the provider. */
+export type DnsMode = 'wildcard' | 'managed';
+
+/** The states of a record of GET /api/dns/records, as docs/api.md lists them. */
+export const DNS_RECORD_STATES = [
+	'synced',
+	'pending',
+	'grace',
+	'deleting',
+	'orphan',
+	'conflict',
+	'error',
+	'outside_zone',
+	'wildcard'
+] as const;
+
+export type DnsRecordState = (typeof DNS_RECORD_STATES)[number];
+
+/** What needs the name: a running instance with a proxy route, or a standalone proxy. */
+export type DnsConsumerKind = 'instance' | 'proxy';
+
+export const DNS_CONSUMER_KINDS: readonly DnsConsumerKind[] = ['instance', 'proxy'];
+
+/** One expected or owned record of GET /api/dns/records. */
+export interface DnsRecord {
+	fqdn: string;
+	type: string;
+	content: string;
+	state: DnsRecordState | string;
+	/** "" when no consumer needs the record any more (an orphan). */
+	consumer_kind: DnsConsumerKind | '';
+	consumer_id: number;
+	consumer_name: string;
+	/** The provider's message of the last failed attempt; "" when none. */
+	last_error: string;
+	last_synced_at: string | null;
+	/** Docker Watcher tracks the record at the provider (only those can be deleted here). */
+	owned: boolean;
+}
+
+/** What a sync does (or, in a dry run, would do) with one record. */
+export type DnsSyncAction = 'create' | 'update' | 'delete' | 'in_sync' | 'conflict' | 'outside_zone' | 'error';
+
+/** One record line of a sync report. */
+export interface DnsSyncLine {
+	fqdn: string;
+	type: string;
+	content: string;
+	action: DnsSyncAction | string;
+	/** The provider's message or why nothing was done; "" when none. */
+	error: string;
+}
+
+/** The answer of POST /api/dns/sync and (dry_run true) GET /api/dns/plan. */
+export interface DnsSyncReport {
+	mode: DnsMode;
+	provider: DnsProvider | string;
+	zone_name: string;
+	dry_run: boolean;
+	started_at: string;
+	created: number;
+	updated: number;
+	deleted: number;
+	already_synced: number;
+	conflicts: number;
+	errors: number;
+	api_calls: number;
+	duration_ms: number;
+	records: DnsSyncLine[] | null;
+}
+
+/** The answer of GET /api/dns/records. */
+export interface DnsRecordList {
+	mode: DnsMode;
+	provider: DnsProvider | string;
+	zone_name: string;
+	/** The last sync's report; null before the first one. */
+	last_sync: DnsSyncReport | null;
+	records: DnsRecord[] | null;
+}
+
+/** The filters of GET /api/dns/records; empty ones are left out. */
+export interface DnsRecordFilter {
+	/** Matches the FQDN or the consumer's name. */
+	q?: string;
+	state?: DnsRecordState | '';
+	kind?: DnsConsumerKind | '';
+}
+
+/** The answer of DELETE /api/dns/records/{fqdn}. */
+export interface DnsDeleteResult {
+	deleted: { fqdn: string; type: string }[];
+}

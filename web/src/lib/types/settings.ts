@@ -10,6 +10,10 @@ export interface Settings {
 	cloudflare_zone_name: string;
 	dns_ttl: number;
 	cloudflare_proxied: boolean;
+	/** A stopped instance keeps its record this long (0 deletes at once). */
+	dns_delete_grace_seconds: number;
+	/** How often a sync runs by itself. */
+	dns_sync_interval_seconds: number;
 }
 
 export type DnsProvider = '' | 'cloudflare';
@@ -26,4 +30,6 @@ export interface SettingsUpdate {
 	cloudflare_zone_name?: string;
 	dns_ttl?: number;
 	cloudflare_proxied?: boolean;
+	dns_delete_grace_seconds?: number;
+	dns_sync_interval_seconds?: number;
 }
