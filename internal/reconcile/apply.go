@@ -108,6 +108,14 @@ func Apply(ctx context.Context, p dns.Provider, rows Rows, t Target, c Changes, 
 		}
 		rep.add(line)
 	}
+	// Several records of ours may share a row (duplicates): the row goes
+	// only when every delete of its name and type succeeded.
+	deleteFailed := map[string]bool{}
+	for k := range c.Delete {
+		if err := results[i+k].Err; err != nil {
+			deleteFailed[key(c.Delete[k].Current.Name, c.Delete[k].Current.Type)] = true
+		}
+	}
 	for _, it := range c.Delete {
 		res := results[i]
 		i++
@@ -119,7 +127,7 @@ func Apply(ctx context.Context, p dns.Provider, rows Rows, t Target, c Changes, 
 			if !duplicate {
 				put = append(put, failed(*it.Row, res.Err))
 			}
-		case !duplicate:
+		case !duplicate && !deleteFailed[key(it.Row.FQDN, it.Row.Type)]:
 			del = append(del, *it.Row)
 		}
 		rep.add(line)

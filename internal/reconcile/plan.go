@@ -68,6 +68,9 @@ func Plan(want []Want, actual []dns.Record, rows []model.DNSRecord, marker strin
 		}
 		return ours, foreign
 	}
+	// A CNAME holds its whole name: no A or AAAA record may stand beside
+	// it, so one there is a conflict for both types.
+	cnameAt := func(name string) []dns.Record { return byKey[key(name, "CNAME")] }
 
 	var c Changes
 	wanted := map[string]bool{}
@@ -77,6 +80,9 @@ func Plan(want []Want, actual []dns.Record, rows []model.DNSRecord, marker strin
 		wanted[k] = true
 		row := rowByKey[k]
 		ours, foreign := split(k)
+		if w.Record.Type == "A" || w.Record.Type == "AAAA" {
+			foreign = append(foreign, cnameAt(w.Record.Name)...)
+		}
 		if len(foreign) > 0 {
 			f := foreign[0]
 			reason := (&dns.ConflictError{Name: f.Name, Type: f.Type, Owner: f.Owner}).Error()

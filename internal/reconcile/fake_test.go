@@ -1,0 +1,380 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/dockerwatcher/docker-watcher/internal/dns"
+)
+
+// fakeFault is what the fake provider does to one call.
+type fakeFault int
+
+const (
+	faultNone    fakeFault = iota
+	faultFail              // the call fails before anything is applied
+	faultLost              // the call is applied, then fails: the answer was lost
+	faultPartial           // (batch) some changes are refused, the others applied
+)
+
+func (f fakeFault) String() string {
+	return [...]string{"none", "fail", "lost", "partial"}[f]
+}
+
+// fakeOp is one mutation the fake applied.
+type fakeOp struct {
+	Call   int64
+	Method string // ensure, delete, batch
+	Action dns.Action
+	Before dns.Record // zero for creates
+	After  dns.Record // zero for deletes
+}
+
+func (o fakeOp) String() string {
+	return fmt.Sprintf("call %d %s/%s before=%+v after=%+v", o.Call, o.Method, o.Action, o.Before, o.After)
+}
+
+var errFakeFault = &dns.Error{Provider: "fake", Op: "injected", Message: "injected fault", Transient: true}
+
+// fakeProvider is an in-memory DNS zone. It implements dns.Provider,
+// dns.Batcher, dns.ListedBatcher and dns.CallCounter and applies every
+// change faithfully (like Cloudflare it refuses a second record of the
+// same name, type and content, and an update or delete of an unknown id),
+// but it does NOT protect records that are not ours: the point is to see
+// what the reconciler asks for. Every mutation is logged, and checkWrite
+// is asked about every update and delete of an existing record before it
+// is applied; what it objects to is kept in violations.
+type fakeProvider struct {
+	mu       sync.Mutex
+	zone     string // zone name, to catch writes outside it
+	idPrefix string
+	marker   string
+	records  []dns.Record // in creation order, as stored (foreign names may be unnormalised)
+	nextID   int
+	calls    int64
+	ops      []fakeOp
+	rng      *rand.Rand
+
+	// fault decides what happens to a call (numbered from 1); nil: nothing.
+	fault func(call int64, method string) fakeFault
+	// checkWrite is called, with the lock held, before an existing record
+	// is updated or deleted; an error is a violation.
+	checkWrite func(method string, action dns.Action, target dns.Record) error
+	violations []string
+}
+
+func newFakeProvider(zone, marker string, seed uint64) *fakeProvider {
+	return &fakeProvider{zone: zone, idPrefix: zone + "-", marker: marker, rng: rand.New(rand.NewPCG(seed, 0x5eed))}
+}
+
+var (
+	_ dns.Provider      = (*fakeProvider)(nil)
+	_ dns.Batcher       = (*fakeProvider)(nil)
+	_ dns.ListedBatcher = (*fakeProvider)(nil)
+	_ dns.CallCounter   = (*fakeProvider)(nil)
+)
+
+// seed stores a record as if made before the test (by hand or by an
+// earlier run) and returns it with its id. Like Cloudflare's dashboard it
+// refuses an identical record.
+func (f *fakeProvider) seed(r dns.Record) (dns.Record, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.identical(r, "") {
+		return dns.Record{}, errors.New("identical record exists")
+	}
+	f.nextID++
+	r.ID = fmt.Sprintf("%srec%05d", f.idPrefix, f.nextID)
+	if r.Proxied || r.TTL == 0 {
+		r.TTL = 1
+	}
+	f.records = append(f.records, r)
+	return r, nil
+}
+
+// snapshot returns a copy of the records.
+func (f *fakeProvider) snapshot() []dns.Record {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.records)
+}
+
+func (f *fakeProvider) opLog() []fakeOp {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.ops)
+}
+
+func (f *fakeProvider) violationList() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.violations)
+}
+
+// setFault replaces the fault plan.
+func (f *fakeProvider) setFault(fn func(call int64, method string) fakeFault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fault = fn
+}
+
+func (f *fakeProvider) Calls() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
+// begin counts a call and returns its fault; the lock is held.
+func (f *fakeProvider) begin(method string) (int64, fakeFault) {
+	f.calls++
+	if f.fault == nil {
+		return f.calls, faultNone
+	}
+	return f.calls, f.fault(f.calls, method)
+}
+
+func normName(name string) string { return strings.ToLower(strings.TrimSuffix(name, ".")) }
+
+func (f *fakeProvider) identical(r dns.Record, exceptID string) bool {
+	for _, o := range f.records {
+		if o.ID != exceptID && normName(o.Name) == normName(r.Name) && strings.EqualFold(o.Type, r.Type) && strings.EqualFold(o.Content, r.Content) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fakeProvider) index(id string) int {
+	if id == "" {
+		return -1
+	}
+	return slices.IndexFunc(f.records, func(r dns.Record) bool { return r.ID == id })
+}
+
+func (f *fakeProvider) violate(format string, args ...any) {
+	f.violations = append(f.violations, fmt.Sprintf(format, args...))
+}
+
+// apply runs one change on the zone; the lock is held.
+func (f *fakeProvider) apply(call int64, method string, c dns.Change) (dns.Record, error) {
+	r := c.Record.Normalize()
+	switch c.Action {
+	case dns.Create:
+		if !dns.InZone(r.Name, f.zone) {
+			f.violate("call %d: %s creates %s %s outside the zone %s", call, method, r.Type, r.Name, f.zone)
+		}
+		if r.Type != "A" && r.Type != "AAAA" {
+			f.violate("call %d: %s creates a %s record", call, method, r.Type)
+		}
+		if f.identical(r, "") {
+			return dns.Record{}, fmt.Errorf("create %s %s: an identical record already exists", r.Type, r.Name)
+		}
+		f.nextID++
+		r.ID, r.Owner = fmt.Sprintf("%srec%05d", f.idPrefix, f.nextID), f.marker
+		f.records = append(f.records, r)
+		f.ops = append(f.ops, fakeOp{Call: call, Method: method, Action: dns.Create, After: r})
+		return r, nil
+	case dns.Update:
+		i := f.index(r.ID)
+		if i < 0 {
+			return dns.Record{}, fmt.Errorf("update %s %s: record %q not found", r.Type, r.Name, r.ID)
+		}
+		old := f.records[i]
+		if f.checkWrite != nil {
+			if err := f.checkWrite(method, dns.Update, old); err != nil {
+				f.violate("call %d: %s updates %+v: %v", call, method, old, err)
+			}
+		}
+		if normName(old.Name) != r.Name || !strings.EqualFold(old.Type, r.Type) {
+			f.violate("call %d: %s renames %+v to %s %s", call, method, old, r.Type, r.Name)
+		}
+		if f.identical(r, r.ID) {
+			return dns.Record{}, fmt.Errorf("update %s %s: an identical record already exists", r.Type, r.Name)
+		}
+		r.Owner = f.marker // a PUT writes our comment
+		f.records[i] = r
+		f.ops = append(f.ops, fakeOp{Call: call, Method: method, Action: dns.Update, Before: old, After: r})
+		return r, nil
+	case dns.Delete:
+		i := f.index(r.ID)
+		if i < 0 {
+			return dns.Record{}, fmt.Errorf("delete %s %s: record %q not found", r.Type, r.Name, r.ID)
+		}
+		old := f.records[i]
+		if f.checkWrite != nil {
+			if err := f.checkWrite(method, dns.Delete, old); err != nil {
+				f.violate("call %d: %s deletes %+v: %v", call, method, old, err)
+			}
+		}
+		f.records = slices.Delete(f.records, i, i+1)
+		f.ops = append(f.ops, fakeOp{Call: call, Method: method, Action: dns.Delete, Before: old})
+		return dns.Record{}, nil
+	}
+	return dns.Record{}, fmt.Errorf("unknown action %q", c.Action)
+}
+
+func (f *fakeProvider) ListRecords(ctx context.Context) ([]dns.Record, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if _, fault := f.begin("list"); fault != faultNone {
+		return nil, errFakeFault
+	}
+	if len(f.records) == 0 {
+		return nil, nil // like the Cloudflare provider on an empty zone
+	}
+	return slices.Clone(f.records), nil
+}
+
+func (f *fakeProvider) ApplyBatch(ctx context.Context, changes []dns.Change) ([]dns.ChangeResult, error) {
+	return f.batch(ctx, "batch", changes)
+}
+
+func (f *fakeProvider) ApplyBatchListed(ctx context.Context, changes []dns.Change, _ []dns.Record) ([]dns.ChangeResult, error) {
+	return f.batch(ctx, "batch-listed", changes)
+}
+
+// batch applies the changes in the order deletes, updates, creates (as
+// Cloudflare does), each on its own: a change that fails does not undo
+// the others. A failed call applies nothing; a lost one applies all.
+func (f *fakeProvider) batch(ctx context.Context, method string, changes []dns.Change) ([]dns.ChangeResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	call, fault := f.begin(method)
+	if fault == faultFail {
+		return nil, errFakeFault
+	}
+	results := make([]dns.ChangeResult, len(changes))
+	order := map[dns.Action]int{dns.Delete: 0, dns.Update: 1, dns.Create: 2}
+	idx := make([]int, len(changes))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return order[changes[a].Action] - order[changes[b].Action] })
+	for _, i := range idx {
+		results[i].Change = changes[i]
+		if fault == faultPartial && f.rng.IntN(2) == 0 {
+			results[i].Err = errFakeFault
+			continue
+		}
+		results[i].Record, results[i].Err = f.apply(call, method, changes[i])
+	}
+	if fault == faultLost {
+		return nil, errFakeFault
+	}
+	return results, nil
+}
+
+// EnsureRecord creates r, or brings our record of that name and type in
+// line (deleting our duplicates); a record that is not ours is a conflict.
+func (f *fakeProvider) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return dns.Record{}, err
+	}
+	call, fault := f.begin("ensure")
+	if fault == faultFail || fault == faultPartial {
+		return dns.Record{}, errFakeFault
+	}
+	r = r.Normalize()
+	r.Owner = f.marker
+	var ours []dns.Record
+	for _, e := range f.records {
+		if normName(e.Name) != r.Name || !strings.EqualFold(e.Type, r.Type) {
+			continue
+		}
+		if !dns.IsOurs(e, f.marker) {
+			return dns.Record{}, &dns.ConflictError{Name: r.Name, Type: r.Type, Owner: e.Owner}
+		}
+		ours = append(ours, e)
+	}
+	var got dns.Record
+	var err error
+	if len(ours) == 0 {
+		got, err = f.apply(call, "ensure", dns.Change{Action: dns.Create, Record: r})
+	} else {
+		keep := 0
+		for i, o := range ours {
+			if dns.SameData(o, r) {
+				keep = i
+				break
+			}
+		}
+		for i, o := range ours {
+			if i != keep {
+				if _, err := f.apply(call, "ensure", dns.Change{Action: dns.Delete, Record: o}); err != nil {
+					return dns.Record{}, err
+				}
+			}
+		}
+		got = ours[keep].Normalize()
+		if !dns.SameData(got, r) {
+			r.ID = ours[keep].ID
+			got, err = f.apply(call, "ensure", dns.Change{Action: dns.Update, Record: r})
+		}
+	}
+	if err == nil && fault == faultLost {
+		return dns.Record{}, errFakeFault
+	}
+	return got, err
+}
+
+// DeleteRecord deletes by id (absent is not an error), else every record
+// of that name and type that carries our marker.
+func (f *fakeProvider) DeleteRecord(ctx context.Context, r dns.Record) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	call, fault := f.begin("delete")
+	if fault == faultFail || fault == faultPartial {
+		return errFakeFault
+	}
+	if r.ID != "" {
+		if f.index(r.ID) >= 0 {
+			if _, err := f.apply(call, "delete", dns.Change{Action: dns.Delete, Record: r}); err != nil {
+				return err
+			}
+		}
+	} else {
+		r = r.Normalize()
+		for _, e := range slices.Clone(f.records) {
+			if normName(e.Name) == r.Name && strings.EqualFold(e.Type, r.Type) && dns.IsOurs(e, f.marker) {
+				if _, err := f.apply(call, "delete", dns.Change{Action: dns.Delete, Record: e}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if fault == faultLost {
+		return errFakeFault
+	}
+	return nil
+}
+
+// plainProvider hides the fake's batch paths: the reconciler then goes
+// one EnsureRecord or DeleteRecord per change.
+type plainProvider struct{ f *fakeProvider }
+
+func (p plainProvider) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
+	return p.f.EnsureRecord(ctx, r)
+}
+func (p plainProvider) DeleteRecord(ctx context.Context, r dns.Record) error {
+	return p.f.DeleteRecord(ctx, r)
+}
+func (p plainProvider) ListRecords(ctx context.Context) ([]dns.Record, error) {
+	return p.f.ListRecords(ctx)
+}
+func (p plainProvider) Calls() int64 { return p.f.Calls() }
