@@ -136,7 +136,9 @@ func TestRetryAfterLongerThanMaxWaitFails(t *testing.T) {
 func TestClientSideRateLimit(t *testing.T) {
 	f := newFixture(t)
 	f.emu.SetRateLimit(3, 300*time.Millisecond)
-	p := f.provider(t, func(o *Options) { o.RateLimit, o.RateWindow = 3, 300*time.Millisecond })
+	// The client's window is a little longer than the server's, as it is
+	// against Cloudflare (2%), here more to absorb a loaded machine's jitter.
+	p := f.provider(t, func(o *Options) { o.RateLimit, o.RateWindow = 3, 400*time.Millisecond })
 	start := time.Now()
 	for range 6 {
 		if _, err := p.ListRecords(t.Context()); err != nil {
