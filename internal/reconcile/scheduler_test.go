@@ -21,6 +21,8 @@ func TestSchedulerCoalescesHooks(t *testing.T) {
 	w.emu.ResetCalls()
 	for i := range 200 {
 		w.proxy("p" + itoa(i) + ".example.com")
+	}
+	for range 200 { // the hooks of an import, fired together
 		s.Notify()
 	}
 	waitFor(t, "200 records", func() bool { return len(w.emu.Records(w.zone.ID)) == 200 })
