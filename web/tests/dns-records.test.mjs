@@ -22,6 +22,7 @@ import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
 	chromiumPath,
+	clickWithProgress,
 	emulatorBinary,
 	eventually,
 	openPage,
@@ -312,24 +313,12 @@ describe('DNS records page with the Cloudflare API emulator', { concurrency: fal
 	});
 
 	e2e('Sync now creates a and b and reports c as a conflict', async () => {
-		// Slow the answer down a little to see the progress state.
-		await p().route('**/api/dns/sync', async (route) => {
-			await new Promise((r) => setTimeout(r, 400));
-			await route.continue();
+		const res = await clickWithProgress(p(), '/api/dns/sync', syncButton, async (button) => {
+			assert.equal((await button.textContent())?.trim(), 'Syncing…');
+			assert.equal(await button.isDisabled(), true);
+			assert.equal(await button.getAttribute('aria-busy'), 'true');
+			assert.equal(await previewButton().isDisabled(), true);
 		});
-		const [res] = await Promise.all([
-			p().waitForResponse((r) => new URL(r.url()).pathname === '/api/dns/sync'),
-			(async () => {
-				await syncButton().click();
-				await eventually(async () => {
-					assert.equal((await syncButton().textContent())?.trim(), 'Syncing…');
-					assert.equal(await syncButton().isDisabled(), true);
-					assert.equal(await syncButton().getAttribute('aria-busy'), 'true');
-					assert.equal(await previewButton().isDisabled(), true);
-				}, 2000);
-			})()
-		]);
-		await p().unroute('**/api/dns/sync');
 		assert.equal(res.status(), 200, `POST /api/dns/sync: ${await res.text()}`);
 		const report = await res.json();
 		assert.equal(report.dry_run, false);

@@ -131,6 +131,32 @@ async function newPage(browser, baseURL, pageErrors) {
 	return { browser, page };
 }
 
+/**
+ * Click a button whose API call (to `pathname`) is slowed down a little,
+ * check the button's progress state while the call runs, and return the
+ * call's response.
+ * @param {import('playwright-core').Page} page
+ * @param {string} pathname e.g. '/api/dns/sync'
+ * @param {() => import('playwright-core').Locator} button
+ * @param {(button: import('playwright-core').Locator) => Promise<void>} checkBusy assertions on the busy state
+ */
+export async function clickWithProgress(page, pathname, button, checkBusy) {
+	const pattern = '**' + pathname;
+	await page.route(pattern, async (route) => {
+		await new Promise((r) => setTimeout(r, 400));
+		await route.continue();
+	});
+	const [res] = await Promise.all([
+		page.waitForResponse((r) => new URL(r.url()).pathname === pathname),
+		(async () => {
+			await button().click();
+			await eventually(() => checkBusy(button()), 2000);
+		})()
+	]);
+	await page.unroute(pattern);
+	return res;
+}
+
 /** Retry an assertion until it passes or the time is up. */
 export async function eventually(check, timeoutMs = 10_000) {
 	const deadline = Date.now() + timeoutMs;
