@@ -11,6 +11,7 @@ import (
 // Rows is where Apply keeps the records we own.
 type Rows interface {
 	PutDNSRecords(ctx context.Context, put, del []model.DNSRecord) error
+	TouchDNSRecords(ctx context.Context, ids []int64, at time.Time) error
 }
 
 // Target names the provider and zone the rows belong to.
@@ -132,14 +133,29 @@ func Apply(ctx context.Context, p dns.Provider, rows Rows, t Target, c Changes, 
 		}
 		rep.add(line)
 	}
+	var touch []int64
 	for _, it := range c.InSync {
-		put = append(put, synced(it, it.Current))
+		r := synced(it, it.Current)
+		if unchanged(it.Row, r) {
+			touch = append(touch, it.Row.ID) // a no-op sync rewrites no row
+		} else {
+			put = append(put, r)
+		}
 		rep.add(Line{FQDN: it.Want.Record.Name, Type: it.Want.Record.Type, Content: it.Want.Record.Content, Action: ActInSync})
 	}
 	for _, it := range c.Conflicts {
 		rep.add(Line{FQDN: it.Want.Record.Name, Type: it.Want.Record.Type, Content: it.Want.Record.Content, Action: ActConflict, Error: it.Reason})
 	}
-	return rows.PutDNSRecords(context.WithoutCancel(ctx), put, del)
+	if err := rows.PutDNSRecords(context.WithoutCancel(ctx), put, del); err != nil {
+		return err
+	}
+	return rows.TouchDNSRecords(context.WithoutCancel(ctx), touch, stamp)
+}
+
+// unchanged reports whether a stored row already says what r says.
+func unchanged(row *model.DNSRecord, r model.DNSRecord) bool {
+	return row != nil && row.ID != 0 && row.State == r.State && row.LastError == "" && row.Content == r.Content &&
+		row.ProviderRecordID == r.ProviderRecordID && row.ConsumerKind == r.ConsumerKind && row.ConsumerID == r.ConsumerID
 }
 
 // wantedKey reports whether a row's name and type are still wanted (its

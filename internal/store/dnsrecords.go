@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/dockerwatcher/docker-watcher/internal/model"
@@ -83,4 +84,23 @@ func (s *Store) PutDNSRecords(ctx context.Context, put []model.DNSRecord, del []
 		}
 		return nil
 	})
+}
+
+// TouchDNSRecords sets last_synced_at of the rows with these ids: the sync
+// found their records as they should be. One statement per 500 rows.
+func (s *Store) TouchDNSRecords(ctx context.Context, ids []int64, at time.Time) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, 0, n+1)
+		args = append(args, at.UTC())
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		q := "UPDATE dns_records SET last_synced_at = ? WHERE id IN (?" + strings.Repeat(", ?", n-1) + ")"
+		if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
 }
