@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 )
 
@@ -45,7 +46,7 @@ func (e *ConflictError) Error() string {
 	if e.Owner != "" {
 		owner = fmt.Sprintf("marker %q", e.Owner)
 	}
-	return fmt.Sprintf("a %s record for %s exists that Docker Watcher did not create (%s); it is left as it is", e.Type, e.Name, owner)
+	return fmt.Sprintf("%s %s record for %s exists that Docker Watcher did not create (%s); it is left as it is", article(e.Type), e.Type, e.Name, owner)
 }
 
 // ErrNotOurs is returned when a change would touch a record without our
@@ -84,4 +85,12 @@ func IsTransient(err error) bool {
 // TransientStatus reports whether an HTTP status is worth retrying.
 func TransientStatus(status int) bool {
 	return status == 408 || status == 429 || status >= 500
+}
+
+// article is "an" before a type read with a vowel sound (A, AAAA, MX...).
+func article(typ string) string {
+	if typ != "" && strings.ContainsRune("AEFHILMNORSX", rune(typ[0])) {
+		return "an"
+	}
+	return "a"
 }

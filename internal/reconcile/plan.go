@@ -87,7 +87,7 @@ func Plan(want []Want, actual []dns.Record, rows []model.DNSRecord, marker strin
 			f := foreign[0]
 			reason := (&dns.ConflictError{Name: f.Name, Type: f.Type, Owner: f.Owner}).Error()
 			if dns.IsOurs(f, marker) {
-				reason = "a " + f.Type + " record for " + f.Name + " carries this installation's marker but is not tracked; it is left as it is"
+				reason = "the " + f.Type + " record for " + f.Name + " carries this installation's marker but is not tracked; it is left as it is"
 			}
 			c.Conflicts = append(c.Conflicts, Item{Want: w, Current: f, Row: row, Reason: reason})
 			if row != nil && len(ours) == 0 {
