@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -40,6 +41,7 @@ type Server struct {
 	dnsProviders ProviderFactory
 	reconciler   *reconcile.Reconciler
 	hooks        Hooks
+	settingsMu   sync.Mutex // one settings change at a time
 }
 
 // route is one entry of the route table.

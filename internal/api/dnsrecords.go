@@ -12,7 +12,8 @@ import (
 
 // Hooks is told about changes of consumers; it never fails.
 type Hooks interface {
-	Notify()
+	Notify()     // consumers or DNS settings changed: sync soon
+	Reschedule() // only the sync interval changed
 }
 
 func (s *Server) dnsSync(w http.ResponseWriter, r *http.Request) error {
@@ -32,7 +33,8 @@ func (s *Server) dnsPlan(w http.ResponseWriter, r *http.Request) error {
 }
 
 var recordStates = []string{model.RecordSynced, model.RecordPending, model.RecordError, model.RecordDeleting,
-	reconcile.StateConflict, reconcile.StateOrphan, reconcile.StateGrace, reconcile.StateOutsideZone, reconcile.StateWildcard}
+	reconcile.StateConflict, reconcile.StateOrphan, reconcile.StateGrace, reconcile.StateOutsideZone, reconcile.StateWildcard,
+	reconcile.StateEarlierZone}
 
 func (s *Server) dnsRecords(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -63,6 +65,10 @@ func (s *Server) dnsDeleteRecord(w http.ResponseWriter, r *http.Request) error {
 	lines, err := s.reconciler.DeleteName(r.Context(), fqdn)
 	if errors.Is(err, reconcile.ErrNotTracked) {
 		return errorf(http.StatusNotFound, "", "no record of %s is owned by Docker Watcher", fqdn)
+	}
+	if errors.Is(err, reconcile.ErrNotAtProvider) {
+		return errorf(http.StatusNotFound, "", "no record of %s that Docker Watcher created is at the provider; "+
+			"the table no longer tracks it", fqdn)
 	}
 	if err != nil {
 		return err

@@ -20,6 +20,12 @@ func (e *env) managed() cfemu.Zone {
 		"domain": "example.com", "public_ipv4": "203.0.113.10", "wildcard_dns": false, "dns_provider": "cloudflare",
 		"cloudflare_api_token": "tok", "cloudflare_zone_id": zone.ID, "cloudflare_zone_name": "example.com",
 	}), http.StatusOK)
+	// The settings change asked the scheduler for a sync: let it run now,
+	// so that it does not race the test's own calls.
+	e.eventually("the sync after the settings change", func() bool {
+		b, _, err := e.store.LastSyncReport(e.t.Context())
+		return err == nil && strings.Contains(string(b), `"mode":"managed"`)
+	})
 	return zone
 }
 

@@ -7,12 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 )
 
 func TestSettingsValidation(t *testing.T) {
 	e := newEnv(t)
-	valid := `{"domain":"example.com","public_ipv4":"203.0.113.10","public_ipv6":"2001:db8::1","dns_ttl":300,"dns_provider":"cloudflare","cloudflare_api_token":"tok-123","cloudflare_zone_id":"0123456789abcdef0123456789abcdef","cloudflare_zone_name":"example.com"}`
+	zone := e.cf.AddZone("example.com")
+	e.cf.AddToken("tok-123", cfemu.TokenOptions{CanEdit: true})
+	valid := `{"domain":"example.com","public_ipv4":"203.0.113.10","public_ipv6":"2001:db8::1","dns_ttl":300,"dns_provider":"cloudflare","cloudflare_api_token":"tok-123","cloudflare_zone_id":"` + zone.ID + `","cloudflare_zone_name":"example.com"}`
 	e.expect(e.do(e.client, "PUT", "/api/settings", valid), http.StatusOK)
 	before, err := e.store.Settings(t.Context())
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/dockerwatcher/docker-watcher/internal/model"
+	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 )
 
 // settingsView is what GET /api/settings answers: secrets only say whether
@@ -42,17 +43,40 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, viewSettings(st))
 }
 
+// putSettings validates and saves a change of settings. A newly chosen
+// zone (or token) is read from the provider by its id, so the zone's name
+// is the provider's, never the client's. Saves are serialised among
+// themselves, never behind a running DNS sync.
 func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) error {
 	var patch model.SettingsPatch
 	if err := decode(w, r, &patch); err != nil {
 		return err
 	}
-	old, updated, err := s.store.UpdateSettings(r.Context(), patch.Apply)
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	current, err := s.store.Settings(r.Context())
 	if err != nil {
 		return err
 	}
-	if s.reconciler.SettingsChanged(old, updated) {
+	updated, err := patch.Apply(current)
+	if err != nil {
+		return err
+	}
+	given := ""
+	if patch.CloudflareZoneName != nil {
+		given = *patch.CloudflareZoneName
+	}
+	if updated, err = s.reconciler.CheckSettings(r.Context(), current, updated, given); err != nil {
+		return err
+	}
+	old, updated, err := s.store.UpdateSettings(r.Context(), func(model.Settings) (model.Settings, error) { return updated, nil })
+	if err != nil {
+		return err
+	}
+	if reconcile.SettingsChanged(old, updated) {
 		s.hooks.Notify() // clean up after the old configuration, then sync
+	} else if old.DNSSyncIntervalSeconds != updated.DNSSyncIntervalSeconds {
+		s.hooks.Reschedule()
 	}
 	return writeJSON(w, http.StatusOK, viewSettings(updated))
 }

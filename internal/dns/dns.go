@@ -3,6 +3,7 @@ package dns
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // Record is a DNS record as Docker Watcher sees it at a provider.
@@ -14,6 +15,9 @@ type Record struct {
 	TTL     int    // seconds; 1 = automatic (provider default)
 	Proxied bool   // Cloudflare only
 	Owner   string // ownership marker as stored at the provider
+	// CreatedOn is when the provider created the record (zero when it does
+	// not say). Crash recovery adopts only records created after our row.
+	CreatedOn time.Time
 }
 
 // Provider is a DNS zone at a DNS provider. Every method is safe for
@@ -87,6 +91,13 @@ type Zone struct {
 // ZoneLister is a provider that can list the zones of its credentials.
 type ZoneLister interface {
 	ListZones(ctx context.Context, nameContains string) ([]Zone, error)
+}
+
+// ZoneReader is a provider that can read its own zone by id: the zone's
+// name is taken from the provider, never from the client, so that records
+// are never written under a name the user did not mean.
+type ZoneReader interface {
+	Zone(ctx context.Context) (Zone, error)
 }
 
 // Check is one line of a credentials verification.

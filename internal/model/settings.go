@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
 )
@@ -152,6 +153,98 @@ func (s Settings) DNSZoneID() string {
 		return s.CloudflareZoneID
 	}
 	return ""
+}
+
+// DNSTarget is the provider's zone the settings manage; zero when DNS is
+// not managed.
+func (s Settings) DNSTarget() DNSTarget {
+	if !s.Managed() {
+		return DNSTarget{}
+	}
+	return DNSTarget{Provider: s.DNSProvider, ZoneID: s.DNSZoneID()}
+}
+
+// DNSCredentials returns the provider's secret fields of s.
+func (s Settings) DNSCredentials() map[string]string {
+	if s.DNSProvider == ProviderCloudflare {
+		return map[string]string{"cloudflare_api_token": s.CloudflareAPIToken}
+	}
+	return map[string]string{}
+}
+
+// ForCleanup returns s set to the provider, zone and credentials of an
+// earlier configuration, to remove its records with.
+func (s Settings) ForCleanup(c DNSCleanup) Settings {
+	s.WildcardDNS, s.DNSProvider = false, c.Provider
+	if c.Provider == ProviderCloudflare {
+		s.CloudflareZoneID, s.CloudflareZoneName = c.ZoneID, c.ZoneName
+		s.CloudflareAPIToken = c.Credentials["cloudflare_api_token"]
+	}
+	return s
+}
+
+// CleanupAfter decides what a settings change means for the records of the
+// old configuration: when it managed a zone that the new one does not, the
+// old zone's records must go, and keep is what removes them. A token change
+// alone keeps the zone, and so its records.
+func CleanupAfter(old, updated Settings) (keep *DNSCleanup) {
+	if !old.Managed() || old.DNSTarget() == updated.DNSTarget() {
+		return nil
+	}
+	return &DNSCleanup{DNSTarget: old.DNSTarget(), ZoneName: old.DNSZoneName(), Credentials: old.DNSCredentials()}
+}
+
+// DNSReady reports, as a field error, what managed DNS still lacks to
+// reach its provider.
+func (s Settings) DNSReady() error {
+	switch s.DNSProvider {
+	case ProviderCloudflare:
+		if s.CloudflareZoneID == "" {
+			return fieldErr("cloudflare_zone_id", "no DNS zone is selected: choose one in Settings → DNS")
+		}
+		if s.CloudflareAPIToken == "" {
+			return fieldErr("cloudflare_api_token", "no Cloudflare API token is stored: enter one in Settings → DNS")
+		}
+		return nil
+	}
+	return fieldErr("dns_provider", "no DNS provider is chosen")
+}
+
+// CheckZone reports whether the zone the settings write into is the zone
+// the provider has under their zone id, named actual: every name the
+// settings call in the zone must be in it, or records would be written
+// under names nobody meant.
+func (s Settings) CheckZone(actual string) error {
+	actual = strings.ToLower(strings.TrimSuffix(actual, "."))
+	if zone := s.DNSZoneName(); zone == "" || !dns.InZone(zone, actual) {
+		return fieldErr(s.zoneIDField(), fmt.Sprintf("the zone id %s is the zone %q at the provider, not %q: choose the zone again in Settings → DNS",
+			s.DNSZoneID(), actual, zone))
+	}
+	return nil
+}
+
+// WithZoneName returns s with the zone's name as the provider gives it.
+// given is the name the client sent ("" for none): one that differs is a
+// field error, and so is a domain outside the zone.
+func (s Settings) WithZoneName(actual, given string) (Settings, error) {
+	actual = strings.ToLower(strings.TrimSuffix(actual, "."))
+	if given = strings.ToLower(strings.TrimSuffix(given, ".")); given != "" && given != actual {
+		return s, fieldErr(s.zoneIDField(), fmt.Sprintf("the zone id %s is the zone %q at the provider, not %q", s.DNSZoneID(), actual, given))
+	}
+	if s.DNSProvider == ProviderCloudflare {
+		s.CloudflareZoneName = actual
+	}
+	if s.Domain != "" && !dns.InZone(s.Domain, actual) {
+		return s, fieldErr(s.zoneIDField(), fmt.Sprintf("the domain %q is not in the zone %q: choose the zone that holds it", s.Domain, actual))
+	}
+	return s, nil
+}
+
+func (s Settings) zoneIDField() string {
+	if s.DNSProvider == ProviderCloudflare {
+		return "cloudflare_zone_id"
+	}
+	return "dns_provider"
 }
 
 // DNSZoneName is the name of that zone, falling back to the domain.

@@ -38,9 +38,9 @@ func TestCrashAtEveryProviderCall(t *testing.T) {
 	clean := newCrashWorld(t, 0, "")
 	clean.run(t)
 	n := clean.calls
-	// list + ceil((2 deletes + 4 updates + 3 creates) / batch size 2)
-	if n != 6 {
-		t.Fatalf("a clean run makes %d provider calls, want 6", n)
+	// zone + list + ceil((2 deletes + 4 updates + 3 creates) / batch size 2)
+	if n != 7 {
+		t.Fatalf("a clean run makes %d provider calls, want 7", n)
 	}
 	clean.restartAndCheck(t, clean.st)
 
@@ -71,7 +71,7 @@ func TestCrashAtEveryProviderCall(t *testing.T) {
 						for _, row := range rows {
 							states[row.State]++
 						}
-						if k >= 2 && (states[model.RecordPending] != 3 || states[model.RecordDeleting] != 2) {
+						if k >= 3 && (states[model.RecordPending] != 3 || states[model.RecordDeleting] != 2) {
 							t.Fatalf("crash image rows by state %v, want 3 pending and 2 deleting", states)
 						}
 					}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
 )
@@ -77,7 +78,21 @@ var (
 	_ dns.Batcher       = (*fakeProvider)(nil)
 	_ dns.ListedBatcher = (*fakeProvider)(nil)
 	_ dns.CallCounter   = (*fakeProvider)(nil)
+	_ dns.ZoneReader    = (*fakeProvider)(nil)
 )
+
+// Zone names the fake's zone, as a provider reads it by id.
+func (f *fakeProvider) Zone(ctx context.Context) (dns.Zone, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return dns.Zone{}, err
+	}
+	if _, fault := f.begin("zone"); fault != faultNone {
+		return dns.Zone{}, errFakeFault
+	}
+	return dns.Zone{ID: f.idPrefix, Name: f.zone, Status: "active"}, nil
+}
 
 // seed stores a record as if made before the test (by hand or by an
 // earlier run) and returns it with its id. Like Cloudflare's dashboard it
@@ -92,6 +107,9 @@ func (f *fakeProvider) seed(r dns.Record) (dns.Record, error) {
 	r.ID = fmt.Sprintf("%srec%05d", f.idPrefix, f.nextID)
 	if r.Proxied || r.TTL == 0 {
 		r.TTL = 1
+	}
+	if r.CreatedOn.IsZero() {
+		r.CreatedOn = time.Now().UTC()
 	}
 	f.records = append(f.records, r)
 	return r, nil
@@ -175,7 +193,7 @@ func (f *fakeProvider) apply(call int64, method string, c dns.Change) (dns.Recor
 			return dns.Record{}, fmt.Errorf("create %s %s: an identical record already exists", r.Type, r.Name)
 		}
 		f.nextID++
-		r.ID, r.Owner = fmt.Sprintf("%srec%05d", f.idPrefix, f.nextID), f.marker
+		r.ID, r.Owner, r.CreatedOn = fmt.Sprintf("%srec%05d", f.idPrefix, f.nextID), f.marker, time.Now().UTC()
 		f.records = append(f.records, r)
 		f.ops = append(f.ops, fakeOp{Call: call, Method: method, Action: dns.Create, After: r})
 		return r, nil
@@ -196,7 +214,7 @@ func (f *fakeProvider) apply(call int64, method string, c dns.Change) (dns.Recor
 		if f.identical(r, r.ID) {
 			return dns.Record{}, fmt.Errorf("update %s %s: an identical record already exists", r.Type, r.Name)
 		}
-		r.Owner = f.marker // a PUT writes our comment
+		r.Owner, r.CreatedOn = f.marker, old.CreatedOn // a PUT writes our comment
 		f.records[i] = r
 		f.ops = append(f.ops, fakeOp{Call: call, Method: method, Action: dns.Update, Before: old, After: r})
 		return r, nil
@@ -289,6 +307,13 @@ func (f *fakeProvider) EnsureRecord(ctx context.Context, r dns.Record) (dns.Reco
 	}
 	r = r.Normalize()
 	r.Owner = f.marker
+	if r.ID != "" { // the caller's own record: that one and no other
+		got, err := f.apply(call, "ensure", dns.Change{Action: dns.Update, Record: r})
+		if err == nil && fault == faultLost {
+			return dns.Record{}, errFakeFault
+		}
+		return got, err
+	}
 	var ours []dns.Record
 	for _, e := range f.records {
 		if normName(e.Name) != r.Name || !strings.EqualFold(e.Type, r.Type) {
@@ -377,4 +402,5 @@ func (p plainProvider) DeleteRecord(ctx context.Context, r dns.Record) error {
 func (p plainProvider) ListRecords(ctx context.Context) ([]dns.Record, error) {
 	return p.f.ListRecords(ctx)
 }
-func (p plainProvider) Calls() int64 { return p.f.Calls() }
+func (p plainProvider) Calls() int64                               { return p.f.Calls() }
+func (p plainProvider) Zone(ctx context.Context) (dns.Zone, error) { return p.f.Zone(ctx) }

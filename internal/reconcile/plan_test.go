@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,8 +20,26 @@ func at(id, name, content, owner string) dns.Record {
 	return dns.Record{ID: id, Name: name, Type: "A", Content: content, TTL: 1, Owner: owner}
 }
 
-func row(name string) model.DNSRecord {
-	return model.DNSRecord{Provider: "cloudflare", ZoneID: "z", FQDN: name, Type: "A", State: model.RecordSynced}
+// row tracks the record with id at name (no id: a row whose record is
+// unknown).
+func row(name, id string) model.DNSRecord {
+	return model.DNSRecord{Provider: "cloudflare", ZoneID: "z", FQDN: name, Type: "A", State: model.RecordSynced, ProviderRecordID: id}
+}
+
+// awaiting is a row whose create was sent at since and never answered.
+func awaiting(name string, since time.Time) model.DNSRecord {
+	r := model.DNSRecord{Provider: "cloudflare", ZoneID: "z", FQDN: name, Type: "A", State: model.RecordPending, PendingSince: &since}
+	return r
+}
+
+func created(r dns.Record, at time.Time) dns.Record {
+	r.CreatedOn = at
+	return r
+}
+
+func typed(r dns.Record, typ string) dns.Record {
+	r.Type = typ
+	return r
 }
 
 type counts struct{ create, update, del, insync, conflict, forget int }
@@ -29,6 +49,8 @@ func count(c Changes) counts {
 }
 
 func TestPlan(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	wantAAAA := Want{Record: dns.Record{Name: "a.example.com", Type: "AAAA", Content: "2001:db8::1", TTL: 1}, Consumer: Consumer{Kind: model.KindProxy, ID: 1}}
 	tests := []struct {
 		name   string
 		want   []Want
@@ -39,44 +61,83 @@ func TestPlan(t *testing.T) {
 		{"nothing", nil, nil, nil, counts{}},
 		{"create when absent", []Want{want("a.example.com", "192.0.2.1")}, nil, nil, counts{create: 1}},
 		{"create when our row lost its record", []Want{want("a.example.com", "192.0.2.1")}, nil,
-			[]model.DNSRecord{row("a.example.com")}, counts{create: 1}},
+			[]model.DNSRecord{row("a.example.com", "1")}, counts{create: 1}},
 		{"in sync", []Want{want("a.example.com", "192.0.2.1")},
-			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com")}, counts{insync: 1}},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com", "1")}, counts{insync: 1}},
 		{"normalised: case, trailing dot", []Want{want("a.example.com", "192.0.2.1")},
-			[]dns.Record{at("1", "A.Example.COM.", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com")}, counts{insync: 1}},
+			[]dns.Record{at("1", "A.Example.COM.", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com", "1")}, counts{insync: 1}},
 		{"proxied record's TTL is automatic", []Want{{Record: dns.Record{Name: "a.example.com", Type: "A", Content: "192.0.2.1", TTL: 300, Proxied: true}}},
 			[]dns.Record{{ID: "1", Name: "a.example.com", Type: "A", Content: "192.0.2.1", TTL: 1, Proxied: true, Owner: mk}},
-			[]model.DNSRecord{row("a.example.com")}, counts{insync: 1}},
+			[]model.DNSRecord{row("a.example.com", "1")}, counts{insync: 1}},
 		{"update content of ours", []Want{want("a.example.com", "192.0.2.2")},
-			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com")}, counts{update: 1}},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com", "1")}, counts{update: 1}},
 		{"update TTL of ours", []Want{{Record: dns.Record{Name: "a.example.com", Type: "A", Content: "192.0.2.1", TTL: 300}}},
-			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com")}, counts{update: 1}},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com", "1")}, counts{update: 1}},
 		{"conflict: foreign record without marker", []Want{want("a.example.com", "192.0.2.1")},
 			[]dns.Record{at("1", "a.example.com", "198.51.100.1", "")}, nil, counts{conflict: 1}},
 		{"conflict: another installation's record", []Want{want("a.example.com", "192.0.2.1")},
 			[]dns.Record{at("1", "a.example.com", "192.0.2.1", "managed by docker-watcher other")}, nil, counts{conflict: 1}},
 		{"conflict: our marker but untracked", []Want{want("a.example.com", "192.0.2.1")},
 			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, nil, counts{conflict: 1}},
-		{"conflict: tracked row, but the record was taken over", []Want{want("a.example.com", "192.0.2.1")},
-			[]dns.Record{at("1", "a.example.com", "192.0.2.1", "hands off")}, []model.DNSRecord{row("a.example.com")},
+		{"conflict: a row of the name tracks another id; a copy of our marker is not ours", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("2", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com", "1")},
 			counts{conflict: 1, forget: 1}},
-		{"conflict beside ours: ours is left alone too", []Want{want("a.example.com", "192.0.2.1")},
+		{"conflict: a row without id does not make a marked record ours", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("2", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com", "")},
+			counts{conflict: 1, forget: 1}},
+		{"conflict: tracked row, but the record was taken over", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", "hands off")}, []model.DNSRecord{row("a.example.com", "1")},
+			counts{conflict: 1, forget: 1}},
+		{"conflict: a copy of our marker beside ours; ours steps back", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk), at("2", "a.example.com", "192.0.2.9", mk)},
+			[]model.DNSRecord{row("a.example.com", "1")}, counts{conflict: 1, del: 1}},
+		{"conflict beside ours: ours steps back", []Want{want("a.example.com", "192.0.2.1")},
 			[]dns.Record{at("1", "a.example.com", "192.0.2.9", mk), at("2", "a.example.com", "198.51.100.1", "")},
-			[]model.DNSRecord{row("a.example.com")}, counts{conflict: 1}},
+			[]model.DNSRecord{row("a.example.com", "1")}, counts{conflict: 1, del: 1}},
+		{"a foreign A holds the name for AAAA too", []Want{wantAAAA},
+			[]dns.Record{at("1", "a.example.com", "198.51.100.1", "")}, nil, counts{conflict: 1}},
+		{"a foreign AAAA holds the name for A too", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{typed(at("1", "a.example.com", "2001:db8::9", ""), "AAAA")}, nil, counts{conflict: 1}},
+		{"a foreign AAAA beside our A: ours steps back", []Want{want("a.example.com", "192.0.2.1"), wantAAAA},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk), typed(at("2", "a.example.com", "2001:db8::9", ""), "AAAA")},
+			[]model.DNSRecord{row("a.example.com", "1")}, counts{conflict: 2, del: 1}},
+		{"a CNAME holds the name for both types", []Want{want("a.example.com", "192.0.2.1"), wantAAAA},
+			[]dns.Record{{ID: "1", Name: "a.example.com", Type: "CNAME", Content: "elsewhere.example.net"}}, nil, counts{conflict: 2}},
+		{"ours of the other type does not hold the name", []Want{want("a.example.com", "192.0.2.1"), wantAAAA},
+			[]dns.Record{typed(at("2", "a.example.com", "2001:db8::1", mk), "AAAA")},
+			[]model.DNSRecord{func() model.DNSRecord { r := row("a.example.com", "2"); r.Type = "AAAA"; return r }()},
+			counts{create: 1, insync: 1}},
+		{"crash recovery: a row awaiting its id adopts our record created since", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{created(at("7", "a.example.com", "192.0.2.1", mk), t0.Add(time.Second))},
+			[]model.DNSRecord{awaiting("a.example.com", t0)}, counts{insync: 1}},
+		{"crash recovery adopts only records created after the create was sent", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{created(at("7", "a.example.com", "192.0.2.1", mk), t0.Add(-time.Hour))},
+			[]model.DNSRecord{awaiting("a.example.com", t0)}, counts{conflict: 1, forget: 1}},
+		{"crash recovery adopts only records with our marker", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{created(at("7", "a.example.com", "192.0.2.1", ""), t0.Add(time.Second))},
+			[]model.DNSRecord{awaiting("a.example.com", t0)}, counts{conflict: 1, forget: 1}},
+		{"crash recovery adopts one record: the oldest; the other is a conflict", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{created(at("8", "a.example.com", "192.0.2.2", mk), t0.Add(2*time.Second)),
+				created(at("7", "a.example.com", "192.0.2.1", mk), t0.Add(time.Second))},
+			[]model.DNSRecord{awaiting("a.example.com", t0)}, counts{conflict: 1, del: 1}},
+		{"crash recovery, no longer wanted: adopted and deleted", nil,
+			[]dns.Record{created(at("7", "a.example.com", "192.0.2.1", mk), t0.Add(time.Second))},
+			[]model.DNSRecord{awaiting("a.example.com", t0)}, counts{del: 1}},
 		{"delete ours without consumer", nil,
-			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com")}, counts{del: 1}},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com", "1")}, counts{del: 1}},
 		{"never delete untracked, even with our marker", nil,
 			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk)}, nil, counts{}},
+		{"never delete a copy of our marker at a tracked name", nil,
+			[]dns.Record{at("2", "a.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com", "1")}, counts{forget: 1}},
+		{"never delete our id moved to another name", nil,
+			[]dns.Record{at("1", "b.example.com", "192.0.2.1", mk)}, []model.DNSRecord{row("a.example.com", "1")}, counts{forget: 1}},
 		{"never delete foreign at a tracked name", nil,
-			[]dns.Record{at("1", "a.example.com", "192.0.2.1", "")}, []model.DNSRecord{row("a.example.com")}, counts{forget: 1}},
-		{"forget a row whose record is gone", nil, nil, []model.DNSRecord{row("a.example.com")}, counts{forget: 1}},
-		{"duplicates of ours: keep the right one", []Want{want("a.example.com", "192.0.2.1")},
-			[]dns.Record{at("1", "a.example.com", "192.0.2.9", mk), at("2", "a.example.com", "192.0.2.1", mk)},
-			[]model.DNSRecord{row("a.example.com")}, counts{del: 1, insync: 1}},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", "")}, []model.DNSRecord{row("a.example.com", "1")}, counts{forget: 1}},
+		{"forget a row whose record is gone", nil, nil, []model.DNSRecord{row("a.example.com", "1")}, counts{forget: 1}},
 		{"other names and types are not looked at", []Want{want("a.example.com", "192.0.2.1")},
 			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk), at("2", "www.example.com", "192.0.2.5", ""),
 				{ID: "3", Name: "a.example.com", Type: "TXT", Content: "v=spf1"}},
-			[]model.DNSRecord{row("a.example.com")}, counts{insync: 1}},
+			[]model.DNSRecord{row("a.example.com", "1")}, counts{insync: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,18 +145,20 @@ func TestPlan(t *testing.T) {
 			if got := count(c); got != tt.expect {
 				t.Fatalf("plan %+v, want %+v", got, tt.expect)
 			}
-			for _, d := range c.Delete {
-				if d.Current.Owner != mk {
-					t.Fatalf("plans to delete a record that is not ours: %+v", d.Current)
-				}
+			tracked := map[string]bool{}
+			for _, r := range tt.rows {
+				tracked[r.ProviderRecordID] = r.ProviderRecordID != ""
 			}
-			for _, u := range c.Update {
-				if u.Current.Owner != mk {
-					t.Fatalf("plans to update a record that is not ours: %+v", u.Current)
+			for _, it := range append(slices.Clone(c.Delete), c.Update...) {
+				if it.Current.Owner != mk {
+					t.Fatalf("plans to change a record that is not ours: %+v", it.Current)
+				}
+				if !tracked[it.Current.ID] && (it.Row == nil || !it.Row.AwaitsID()) {
+					t.Fatalf("plans to change a record whose id no row tracks: %+v", it.Current)
 				}
 			}
 			// Idempotency: the provider after the plan, planned again, needs nothing.
-			after, rows := simulate(tt.want, tt.actual, tt.rows, c)
+			after, rows := simulate(tt.actual, tt.rows, c)
 			again := Plan(tt.want, after, rows, mk)
 			if again.Writes() != 0 || len(again.Forget) != 0 {
 				t.Fatalf("plan of the result is not empty: %+v", count(again))
@@ -106,27 +169,8 @@ func TestPlan(t *testing.T) {
 
 // simulate applies a plan to the provider's records and the rows, as a
 // successful Apply would.
-func simulate(want []Want, actual []dns.Record, rows []model.DNSRecord, c Changes) ([]dns.Record, []model.DNSRecord) {
-	gone := map[string]bool{}
-	for _, d := range c.Delete {
-		gone[d.Current.ID] = true
-	}
-	updated := map[string]dns.Record{}
-	for _, u := range c.Update {
-		r := u.Want.Record
-		r.ID, r.Owner = u.Current.ID, mk
-		updated[u.Current.ID] = r
-	}
-	var out []dns.Record
-	for _, r := range actual {
-		if gone[r.ID] {
-			continue
-		}
-		if u, ok := updated[r.ID]; ok {
-			r = u
-		}
-		out = append(out, r)
-	}
+func simulate(actual []dns.Record, rows []model.DNSRecord, c Changes) ([]dns.Record, []model.DNSRecord) {
+	var results []dns.ChangeResult
 	rowBy := map[string]model.DNSRecord{}
 	for _, r := range rows {
 		rowBy[key(r.FQDN, r.Type)] = r
@@ -134,23 +178,25 @@ func simulate(want []Want, actual []dns.Record, rows []model.DNSRecord, c Change
 	for _, f := range c.Forget {
 		delete(rowBy, key(f.Row.FQDN, f.Row.Type))
 	}
-	for i, cr := range c.Create {
-		r := cr.Want.Record
-		r.ID, r.Owner = "new"+string(rune('a'+i)), mk
-		out = append(out, r)
-		rowBy[key(r.Name, r.Type)] = row(r.Name)
-	}
-	for _, d := range c.Delete {
-		k := key(d.Current.Name, d.Current.Type)
-		if !wantedKey(c, &model.DNSRecord{FQDN: d.Current.Name, Type: d.Current.Type}) {
+	for i, s := range planSteps(c) {
+		r := s.change.Record
+		k := key(r.Name, r.Type)
+		switch s.change.Action {
+		case dns.Create:
+			r.ID, r.Owner = fmt.Sprintf("new%d", i), mk
+			rowBy[k] = row(r.Name, r.ID)
+		case dns.Update:
+			rowBy[k] = row(r.Name, r.ID)
+		case dns.Delete:
 			delete(rowBy, k)
 		}
+		results = append(results, dns.ChangeResult{Change: s.change, Record: r})
 	}
 	var outRows []model.DNSRecord
 	for _, r := range rowBy {
 		outRows = append(outRows, r)
 	}
-	return out, outRows
+	return afterResults(actual, results), outRows
 }
 
 func TestDesired(t *testing.T) {

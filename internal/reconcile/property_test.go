@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -197,8 +198,10 @@ type propInstance struct {
 type propSeed struct {
 	zone int        // 0: the current zone, 1: the zone of an earlier configuration
 	rec  dns.Record // as stored at the provider (Owner is the comment)
-	ours bool       // carries our marker and a row tracks its name and type
+	ours bool       // carries our marker and a row tracks its id (or adopts it)
 	mx   bool
+	// createdAgo backdates the record's creation; 0: a day before.
+	createdAgo time.Duration
 }
 
 type propRow struct {
@@ -207,6 +210,9 @@ type propRow struct {
 	content, state, kind string
 	consumerID           int64
 	idRef                int // index into seeds; -1: no id; -2: an id that is gone
+	// pendingAgo > 0: a create was sent that long ago and never answered
+	// (the row has no id; crash recovery may adopt a record created since).
+	pendingAgo time.Duration
 }
 
 type propCase struct {
@@ -228,6 +234,10 @@ type propCase struct {
 	maxRetries   int           // cloudflare
 	batchSize    int
 	pageSize     int
+	// zoneMismatch: during the faulty syncs the stored zone name is not
+	// the name of the zone id (as an old database may have it); every
+	// sync must then refuse to write into the zone.
+	zoneMismatch bool
 }
 
 var (
@@ -242,6 +252,39 @@ var (
 )
 
 func pickOne[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+
+// markOurs sets which seeds are ours by the ownership rule: a row of
+// their zone, name and type tracks their id, or the row awaits its id and
+// they are the oldest record with our marker created since it was sent.
+func markOurs(c *propCase, marker string) {
+	for _, row := range c.rows {
+		if row.idRef >= 0 && c.seeds[row.idRef].rec.Owner == marker {
+			c.seeds[row.idRef].ours = true
+		}
+		if row.pendingAgo == 0 {
+			continue
+		}
+		best := -1
+		for i, sd := range c.seeds {
+			if sd.zone != row.zone || normName(sd.rec.Name) != row.fqdn || sd.rec.Type != row.typ || sd.rec.Owner != marker {
+				continue
+			}
+			if ago := seedAge(sd); ago <= row.pendingAgo+adoptSkew && (best < 0 || ago > seedAge(c.seeds[best])) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			c.seeds[best].ours = true
+		}
+	}
+}
+
+func seedAge(s propSeed) time.Duration {
+	if s.createdAgo == 0 {
+		return 24 * time.Hour
+	}
+	return s.createdAgo
+}
 
 func genCase(seed uint64, marker string) *propCase {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
@@ -278,7 +321,7 @@ func genCase(seed uint64, marker string) *propCase {
 		}
 		return propAs
 	}
-	addSeed := func(zone int, rec dns.Record, ours bool) int {
+	addSeed := func(zone int, rec dns.Record, ours bool, createdAgo time.Duration) int {
 		if rec.Content == "" {
 			rec.Content = pickOne(r, contents(rec.Type))
 		}
@@ -290,7 +333,7 @@ func genCase(seed uint64, marker string) *propCase {
 		if rec.TTL == 0 {
 			rec.TTL = pickOne(r, propTTLs)
 		}
-		c.seeds = append(c.seeds, propSeed{zone: zone, rec: rec, ours: ours, mx: rec.Type == "MX"})
+		c.seeds = append(c.seeds, propSeed{zone: zone, rec: rec, ours: ours, mx: rec.Type == "MX", createdAgo: createdAgo})
 		return len(c.seeds) - 1
 	}
 	foreignOwner := func() string {
@@ -319,22 +362,31 @@ func genCase(seed uint64, marker string) *propCase {
 						row.idRef = -2
 					}
 				}
-				switch r.IntN(5) {
+				switch r.IntN(6) {
 				case 0: // the record is gone
 					ref(-1)
-				case 1, 2: // ours
-					i := addSeed(zone, dns.Record{Name: name, Type: typ, Proxied: r.IntN(3) == 0, Owner: marker}, true)
+				case 5: // a create was sent and its answer never came
+					row.state, row.idRef = model.RecordPending, -1
+					row.pendingAgo = pickOne(r, []time.Duration{30 * time.Second, 10 * time.Minute, 2 * time.Hour})
+					switch r.IntN(3) {
+					case 0: // it was created since: ours, to adopt
+						addSeed(zone, dns.Record{Name: name, Type: typ, Owner: marker}, false, row.pendingAgo/2)
+					case 1: // a copy of our marker made before the create: not ours
+						addSeed(zone, dns.Record{Name: name, Type: typ, Owner: marker}, false, row.pendingAgo+3*adoptSkew)
+					}
+				case 1, 2: // ours, if the row tracks its id
+					i := addSeed(zone, dns.Record{Name: name, Type: typ, Proxied: r.IntN(3) == 0, Owner: marker}, false, 0)
 					ref(i)
-				case 3: // ours, twice (two runs raced, or a lost answer was retried)
-					i := addSeed(zone, dns.Record{Name: name, Type: typ, Owner: marker}, true)
-					addSeed(zone, dns.Record{Name: name, Type: typ, Owner: marker}, true)
+				case 3: // ours, and a hand-made copy of it with our exact marker beside it
+					i := addSeed(zone, dns.Record{Name: name, Type: typ, Owner: marker}, false, 0)
+					addSeed(zone, dns.Record{Name: name, Type: typ, Owner: marker}, false, 0)
 					ref(i)
 				case 4: // someone took it over: the comment is not ours any more
-					i := addSeed(zone, dns.Record{Name: name, Type: typ, Owner: foreignOwner()}, false)
+					i := addSeed(zone, dns.Record{Name: name, Type: typ, Owner: foreignOwner()}, false, 0)
 					ref(i)
 				}
 				if r.IntN(5) == 0 { // and a foreign record beside it
-					addSeed(zone, dns.Record{Name: name, Type: typ, Owner: foreignOwner()}, false)
+					addSeed(zone, dns.Record{Name: name, Type: typ, Owner: foreignOwner()}, false, 0)
 				}
 				c.rows = append(c.rows, row)
 			}
@@ -343,17 +395,15 @@ func genCase(seed uint64, marker string) *propCase {
 	addRows(0, pool, 15)
 	if r.IntN(5) == 0 { // rows of an earlier configuration's zone
 		addRows(1, []string{"old1." + propOtherZone, "old2." + propOtherZone}, 50)
-		addSeed(1, dns.Record{Name: "www." + propOtherZone, Type: "A", Owner: ""}, false)
+		addSeed(1, dns.Record{Name: "www." + propOtherZone, Type: "A", Owner: ""}, false, 0)
 	}
-	// Foreign records: none, another installation's, and ours that no row
-	// tracks (only where no row is: a row would make them ours).
+	// Foreign records: none, another installation's, and copies of our
+	// exact marker, tracked name or not (a row tracks ids, not names), of
+	// either address type: a name held by one is held for both.
 	names := append(slices.Clone(pool), "www."+propZone, "mail."+propZone)
 	for range r.IntN(8) {
 		name, typ := pickOne(r, names), pickOne(r, []string{"A", "A", "AAAA", "TXT", "MX"})
 		owner := pickOne(r, []string{"", otherMarker, marker})
-		if owner == marker && rowKeys[fmt.Sprint(0, name, typ)] {
-			owner = otherMarker
-		}
 		rec := dns.Record{Name: name, Type: typ, Owner: owner}
 		switch typ {
 		case "TXT":
@@ -364,11 +414,30 @@ func genCase(seed uint64, marker string) *propCase {
 		if r.IntN(4) == 0 { // as a hand-made record may be written
 			rec.Name = strings.ToUpper(rec.Name[:1]) + rec.Name[1:] + "."
 		}
-		addSeed(0, rec, false)
+		addSeed(0, rec, false, 0)
 	}
 	if r.IntN(3) == 0 {
-		addSeed(0, dns.Record{Name: "alias." + propZone, Type: "CNAME", Content: "target.example.net", Owner: foreignOwner()}, false)
+		addSeed(0, dns.Record{Name: "alias." + propZone, Type: "CNAME", Content: "target.example.net", Owner: foreignOwner()}, false, 0)
 	}
+	// A CNAME at a consumer's name, where nothing else is (DNS allows
+	// nothing beside a CNAME): our address records there are conflicts.
+	if r.IntN(3) == 0 {
+		taken := map[string]bool{}
+		for _, sd := range c.seeds {
+			taken[normName(sd.rec.Name)] = true
+		}
+		for _, row := range c.rows {
+			taken[row.fqdn] = true
+		}
+		for _, i := range r.Perm(len(pool)) {
+			if !taken[pool[i]] {
+				addSeed(0, dns.Record{Name: pool[i], Type: "CNAME", Content: "elsewhere.example.net", Owner: foreignOwner()}, false, 0)
+				break
+			}
+		}
+	}
+	markOurs(c, marker)
+	c.zoneMismatch = r.IntN(6) == 0
 
 	c.faultySyncs = 1 + r.IntN(2)
 	c.pFail = pickOne(r, []float64{0, 0.1, 0.3, 0.6})
@@ -397,7 +466,8 @@ type propBackend interface {
 	records(zone int) []dns.Record // everything the zone holds, as stored
 	faults(on bool, r *rand.Rand, c *propCase)
 	violations() []string
-	writes() int      // write calls (or operations) so far, both zones
+	writes() int // write calls (or operations) so far, both zones
+	writesIn(zone int) int
 	listCalls() int64 // the calls a listing of the current zone takes
 	factory() ProviderFactory
 	describe() string // the writes made, for failure messages
@@ -412,9 +482,10 @@ func zoneIDOf(zone int) string {
 }
 
 // owns is the ownership rule the writes are checked against: a record is
-// the reconciler's when it carries our marker, a row of its zone tracks
-// its name and type right now, and it is not one the case seeded as
-// foreign.
+// the reconciler's when it carries our marker, a row of its zone, name
+// and type tracks its id right now (or awaits its id, and the record was
+// created since the create was sent), and it is not one the case seeded
+// as foreign.
 func (e *propEnv) owns(ctx context.Context, foreign map[string]bool, zone int, target dns.Record) error {
 	if foreign[target.ID] {
 		return fmt.Errorf("record %s was seeded as not ours", target.ID)
@@ -427,11 +498,17 @@ func (e *propEnv) owns(ctx context.Context, foreign map[string]bool, zone int, t
 		return err
 	}
 	for _, row := range rows {
-		if row.ZoneID == zoneIDOf(zone) && row.FQDN == normName(target.Name) && row.Type == strings.ToUpper(target.Type) {
+		if row.ZoneID != zoneIDOf(zone) || row.FQDN != normName(target.Name) || row.Type != strings.ToUpper(target.Type) {
+			continue
+		}
+		if row.ProviderRecordID == target.ID {
+			return nil
+		}
+		if row.AwaitsID() && !target.CreatedOn.Before(row.PendingSince.Add(-adoptSkew)) {
 			return nil
 		}
 	}
-	return fmt.Errorf("no row tracks %s %s", target.Type, target.Name)
+	return fmt.Errorf("no row tracks %s %s by its id %s", target.Type, target.Name, target.ID)
 }
 
 // run runs one case; an error describes the first property it breaks.
@@ -484,6 +561,7 @@ func (e *propEnv) run(seed uint64, newBackend func(*propEnv, *propCase) propBack
 	seeded := make([]dns.Record, len(c.seeds))
 	foreign := map[string]bool{}
 	for i, s := range c.seeds {
+		s.rec.CreatedOn = clock.Add(-seedAge(s))
 		rec, err := be.seed(s.zone, s)
 		if err != nil {
 			return fmt.Errorf("seed %+v: %v", s, err)
@@ -509,6 +587,10 @@ func (e *propEnv) run(seed uint64, newBackend func(*propEnv, *propCase) propBack
 		if pr.state == model.RecordSynced {
 			row.LastSyncedAt = &clock
 		}
+		if pr.pendingAgo > 0 {
+			since := clock.Add(-pr.pendingAgo)
+			row.PendingSince = &since
+		}
 		rows = append(rows, row)
 	}
 	if err := e.st.PutDNSRecords(ctx, rows, nil); err != nil {
@@ -518,10 +600,24 @@ func (e *propEnv) run(seed uint64, newBackend func(*propEnv, *propCase) propBack
 	rec := New(e.st, be.factory(), quietLog, nil)
 	rec.now = func() time.Time { return clock }
 
+	setZoneName := func(name string) error {
+		_, _, err := e.st.UpdateSettings(ctx, func(s model.Settings) (model.Settings, error) {
+			s.CloudflareZoneName = name
+			return s, nil
+		})
+		return err
+	}
+	if c.zoneMismatch { // the zone id is example.com's; the settings call it example.net
+		if err := setZoneName("example.net"); err != nil {
+			return err
+		}
+	}
+
 	// Faulty syncs: anything may fail, nothing foreign may be touched.
 	fr := rand.New(rand.NewPCG(seed, 0xfa17))
 	be.faults(true, fr, c)
 	for k := range c.faultySyncs {
+		before := be.writesIn(0)
 		rep, err := rec.Sync(ctx, false) // errors are expected here
 		if err != nil || rep.Errors > 0 {
 			stats.faultyFailed.Add(1)
@@ -529,8 +625,22 @@ func (e *propEnv) run(seed uint64, newBackend func(*propEnv, *propCase) propBack
 		if v := be.violations(); len(v) > 0 {
 			return fmt.Errorf("(a) faulty sync %d touched records that are not ours:\n%s", k+1, strings.Join(v, "\n"))
 		}
+		if c.zoneMismatch {
+			var fe *model.FieldError
+			if !errors.As(err, &fe) && !dns.IsTransient(err) {
+				return fmt.Errorf("(a) faulty sync %d with a zone name that is not the zone id's: %v, want a field error", k+1, err)
+			}
+			if w := be.writesIn(0) - before; w != 0 {
+				return fmt.Errorf("(a) faulty sync %d wrote %d times into a zone whose name the settings got wrong", k+1, w)
+			}
+		}
 	}
 	be.faults(false, nil, nil)
+	if c.zoneMismatch {
+		if err := setZoneName(propZone); err != nil {
+			return err
+		}
+	}
 
 	// The world moves on a little.
 	clock = clock.Add(c.advance)
@@ -727,15 +837,22 @@ func (e *propEnv) converged(ctx context.Context, c *propCase, be propBackend, se
 		}
 	}
 	for k, w := range want {
-		if len(foreignAt[k]) > 0 {
+		// A name is held by any foreign A, AAAA or CNAME there, for both
+		// address types: then it is a conflict, and nothing of ours (no
+		// record, no row) stays at it.
+		var held []dns.Record
+		for _, typ := range []string{"A", "AAAA", "CNAME"} {
+			held = append(held, foreignAt[key(w.rec.Name, typ)]...)
+		}
+		if len(held) > 0 {
 			if _, ok := lines[k+" "+string(ActConflict)]; !ok {
-				return fmt.Errorf("%s is held by %+v but no conflict is reported", k, foreignAt[k])
+				return fmt.Errorf("%s is held by %+v but no conflict is reported", k, held)
 			}
-			// Ours may stay beside it, but only tracked.
-			if _, tracked := rowAt[k]; len(oursAt[k]) > 0 && !tracked {
-				return fmt.Errorf("%s: records of ours %+v beside a foreign one and no row tracks them", k, oursAt[k])
-			} else if tracked && len(oursAt[k]) == 0 {
-				return fmt.Errorf("%s: a row is kept for a name that a foreign record holds: %+v", k, rowAt[k])
+			if len(oursAt[k]) > 0 {
+				return fmt.Errorf("%s: records of ours %+v are left at a name someone else holds %+v", k, oursAt[k], held)
+			}
+			if row, tracked := rowAt[k]; tracked {
+				return fmt.Errorf("%s: a row is kept for a name that a foreign record holds: %+v", k, row)
 			}
 			continue
 		}
@@ -842,6 +959,8 @@ func (b *fakeBackend) violations() []string {
 
 func (b *fakeBackend) writes() int { return len(b.fakes[0].opLog()) + len(b.fakes[1].opLog()) }
 
+func (b *fakeBackend) writesIn(zone int) int { return len(b.fakes[zone].opLog()) }
+
 func (b *fakeBackend) factory() ProviderFactory {
 	return func(s model.Settings) (dns.Provider, error) {
 		var f *fakeProvider
@@ -893,6 +1012,7 @@ type cfBackend struct {
 	log     []string
 	rng     *rand.Rand // faults; nil: none
 	nWrite  int
+	nZone   [2]int // writes by zone
 }
 
 func newCFBackend(e *propEnv, c *propCase) propBackend {
@@ -914,11 +1034,13 @@ func (b *cfBackend) zoneIndex(id string) int {
 }
 
 func emuRecord(r cfemu.Record) dns.Record {
-	return dns.Record{ID: r.ID, Name: r.Name, Type: r.Type, Content: r.Content, TTL: r.TTL, Proxied: r.Proxied, Owner: r.Comment}
+	return dns.Record{ID: r.ID, Name: r.Name, Type: r.Type, Content: r.Content, TTL: r.TTL, Proxied: r.Proxied, Owner: r.Comment,
+		CreatedOn: r.CreatedOn}
 }
 
 func (b *cfBackend) seed(zone int, s propSeed) (dns.Record, error) {
-	in := cfemu.Record{Type: s.rec.Type, Name: s.rec.Name, Content: s.rec.Content, TTL: s.rec.TTL, Proxied: s.rec.Proxied, Comment: s.rec.Owner}
+	in := cfemu.Record{Type: s.rec.Type, Name: s.rec.Name, Content: s.rec.Content, TTL: s.rec.TTL, Proxied: s.rec.Proxied, Comment: s.rec.Owner,
+		CreatedOn: s.rec.CreatedOn}
 	if s.mx {
 		in.Priority = 10
 	}
@@ -962,6 +1084,12 @@ func (b *cfBackend) writes() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.nWrite
+}
+
+func (b *cfBackend) writesIn(zone int) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.nZone[zone]
 }
 
 func (b *cfBackend) listCalls() int64 {
@@ -1040,6 +1168,7 @@ func (b *cfBackend) handler(next http.Handler) http.Handler {
 		}
 		if write {
 			b.nWrite++
+			b.nZone[zone]++
 			b.log = append(b.log, fmt.Sprintf("zone %d %s %s %s fault=%s", zone, r.Method, r.URL.Path, body, fault))
 			current := map[string]dns.Record{}
 			for _, rec := range b.records(zone) {
@@ -1079,15 +1208,14 @@ func hangUp(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-// TestFailedDeleteOfOneDuplicateKeepsTheRow: a name that is no longer
-// wanted has two records of ours (two runs raced, or a lost answer was
-// retried). The sync deletes both; when one delete succeeds and the other
-// fails, the row must stay (state error): a record of ours is still
-// there, and without a row it is no longer ours, so no later sync would
-// ever delete it. The property test finds this case at random; this is
-// the smallest form of it, through the one-call-per-change path (fake)
-// and through Cloudflare batches of one operation.
-func TestFailedDeleteOfOneDuplicateKeepsTheRow(t *testing.T) {
+// TestFailedDeleteKeepsTheRow: a name that is no longer wanted has our
+// record (its row tracks the id) and, beside it, a hand-made copy that
+// carries our exact marker. The copy is never ours: no sync deletes it.
+// When the delete of ours fails, the row must stay (state error, its id
+// kept): without it the record would no longer be ours, and no later sync
+// would ever delete it. Through the one-call-per-change path (fake) and
+// through Cloudflare batches.
+func TestFailedDeleteKeepsTheRow(t *testing.T) {
 	const name = "gone.example.com"
 	setup := func(t *testing.T, e *propEnv, zoneID string) {
 		if _, _, err := e.st.UpdateSettings(t.Context(), func(s model.Settings) (model.Settings, error) {
@@ -1098,25 +1226,28 @@ func TestFailedDeleteOfOneDuplicateKeepsTheRow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	row := func(id string) model.DNSRecord {
-		return model.DNSRecord{Provider: model.ProviderCloudflare, FQDN: name, Type: "A", Content: "203.0.113.10",
+	row := func(zoneID, id string) model.DNSRecord {
+		return model.DNSRecord{Provider: model.ProviderCloudflare, ZoneID: zoneID, FQDN: name, Type: "A", Content: "203.0.113.10",
 			ProviderRecordID: id, ConsumerKind: model.KindProxy, ConsumerID: 7, State: model.RecordSynced}
 	}
-	check := func(t *testing.T, e *propEnv, r *Reconciler, left func() []dns.Record) {
+	check := func(t *testing.T, e *propEnv, r *Reconciler, ours, copied string, left func() map[string]bool) {
 		t.Helper()
 		if _, err := r.Sync(t.Context(), false); err != nil {
 			t.Fatal(err)
 		}
 		rows, _ := e.st.DNSRecords(t.Context())
-		if len(left()) == 1 && len(rows) != 1 {
-			t.Errorf("after one of the two deletes failed, %s A %s (our marker) is still at the provider but its row is gone: rows %+v",
-				name, left()[0].ID, rows)
+		if l := left(); !l[ours] || !l[copied] {
+			t.Fatalf("after a failed delete, records %v are left; want ours %s and the copy %s", l, ours, copied)
+		}
+		if len(rows) != 1 || rows[0].ProviderRecordID != ours || rows[0].State != model.RecordError {
+			t.Errorf("after the delete of %s failed, rows %+v; want its row kept with the error", ours, rows)
 		}
 		if _, err := r.Sync(t.Context(), false); err != nil {
 			t.Fatal(err)
 		}
-		if l := left(); len(l) != 0 {
-			t.Errorf("a sync without faults leaves a record of ours at a name nobody wants: %+v", l)
+		rows, _ = e.st.DNSRecords(t.Context())
+		if l := left(); l[ours] || !l[copied] || len(l) != 1 || len(rows) != 0 {
+			t.Errorf("a sync without faults leaves records %v and rows %+v; want only the copy %s", l, rows, copied)
 		}
 	}
 
@@ -1125,29 +1256,36 @@ func TestFailedDeleteOfOneDuplicateKeepsTheRow(t *testing.T) {
 		setup(t, e, propZoneID)
 		f := newFakeProvider(propZone, e.marker, 1)
 		first, _ := f.seed(dns.Record{Name: name, Type: "A", Content: "203.0.113.10", Owner: e.marker})
-		f.seed(dns.Record{Name: name, Type: "A", Content: "192.0.2.1", Owner: e.marker})
-		r := row(first.ID)
-		r.ZoneID = propZoneID
-		if err := e.st.PutDNSRecords(t.Context(), []model.DNSRecord{r}, nil); err != nil {
+		copied, _ := f.seed(dns.Record{Name: name, Type: "A", Content: "192.0.2.1", Owner: e.marker})
+		if err := e.st.PutDNSRecords(t.Context(), []model.DNSRecord{row(propZoneID, first.ID)}, nil); err != nil {
 			t.Fatal(err)
 		}
-		// Calls: 1 list, 2 delete, 3 delete (fails).
+		// Calls: 1 zone, 2 list, 3 delete (fails).
 		f.setFault(func(call int64, _ string) fakeFault {
 			if call == 3 {
 				return faultFail
 			}
 			return faultNone
 		})
+		f.checkWrite = func(_ string, _ dns.Action, target dns.Record) error {
+			if target.ID == copied.ID {
+				return errors.New("the hand-made copy is not ours")
+			}
+			return nil
+		}
 		rec := New(e.st, func(model.Settings) (dns.Provider, error) { return plainProvider{f}, nil }, quietLog, nil)
-		check(t, e, rec, func() []dns.Record {
-			var out []dns.Record
+		check(t, e, rec, first.ID, copied.ID, func() map[string]bool {
+			out := map[string]bool{}
 			for _, r := range f.snapshot() {
 				if r.Name == name {
-					out = append(out, r)
+					out[r.ID] = true
 				}
 			}
 			return out
 		})
+		if v := f.violationList(); len(v) > 0 {
+			t.Errorf("violations: %v", v)
+		}
 	})
 
 	t.Run("cloudflare", func(t *testing.T) {
@@ -1157,13 +1295,11 @@ func TestFailedDeleteOfOneDuplicateKeepsTheRow(t *testing.T) {
 		emu.AddToken(propToken, cfemu.TokenOptions{CanEdit: true})
 		setup(t, e, zone.ID)
 		first, _ := emu.AddRecord(zone.ID, cfemu.Record{Type: "A", Name: name, Content: "203.0.113.10", Comment: e.marker})
-		emu.AddRecord(zone.ID, cfemu.Record{Type: "A", Name: name, Content: "192.0.2.1", Comment: e.marker})
-		r := row(first.ID)
-		r.ZoneID = zone.ID
-		if err := e.st.PutDNSRecords(t.Context(), []model.DNSRecord{r}, nil); err != nil {
+		copied, _ := emu.AddRecord(zone.ID, cfemu.Record{Type: "A", Name: name, Content: "192.0.2.1", Comment: e.marker})
+		if err := e.st.PutDNSRecords(t.Context(), []model.DNSRecord{row(zone.ID, first.ID)}, nil); err != nil {
 			t.Fatal(err)
 		}
-		// Calls: 1 list, 2 batch (one delete), 3 batch (the other; 503).
+		// Calls: 1 zone, 2 list, 3 batch (the delete; 503).
 		var calls atomic.Int64
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if calls.Add(1) == 3 {
@@ -1182,11 +1318,11 @@ func TestFailedDeleteOfOneDuplicateKeepsTheRow(t *testing.T) {
 				RateLimit: -1, MaxRetries: -1, BatchSize: 1,
 			})
 		}, quietLog, nil)
-		check(t, e, rec, func() []dns.Record {
-			var out []dns.Record
+		check(t, e, rec, first.ID, copied.ID, func() map[string]bool {
+			out := map[string]bool{}
 			for _, r := range emu.Records(zone.ID) {
 				if r.Name == name {
-					out = append(out, emuRecord(r))
+					out[r.ID] = true
 				}
 			}
 			return out

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -31,10 +32,9 @@ type Reconciler struct {
 	mu       sync.Mutex // one run at a time
 	provKey  string
 	provider dns.Provider // kept between runs: its rate limiter must see every call
-	// cleanup holds the settings of an earlier configuration whose records
-	// are still to be removed (their credentials may be gone from the
-	// current settings).
-	cleanup *model.Settings
+	// zoneOK is the provKey whose zone name was read from the provider
+	// and found to match the settings: zone ids do not change name.
+	zoneOK string
 }
 
 // New returns a Reconciler. reg may be nil.
@@ -42,11 +42,29 @@ func New(st *store.Store, providers ProviderFactory, log *slog.Logger, reg prome
 	return &Reconciler{store: st, providers: providers, log: log, now: time.Now, metrics: newMetrics(reg)}
 }
 
+// configKey identifies a DNS configuration: provider, zone, credentials and
+// marker. Only a hash is kept, never the token.
+func configKey(s model.Settings) string {
+	h := sha256.New()
+	for _, part := range []string{s.DNSProvider, s.DNSZoneID(), s.InstallationID} {
+		h.Write([]byte(part + "\x00"))
+	}
+	creds := s.DNSCredentials()
+	names := make([]string, 0, len(creds))
+	for k := range creds {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		h.Write([]byte(k + "=" + creds[k] + "\x00"))
+	}
+	return string(h.Sum(nil))
+}
+
 // providerFor returns the provider of s, reusing the last one while its
 // configuration is the same.
 func (r *Reconciler) providerFor(s model.Settings) (dns.Provider, error) {
-	h := sha256.Sum256([]byte(s.DNSProvider + "\x00" + s.DNSZoneID() + "\x00" + s.CloudflareAPIToken + "\x00" + s.InstallationID))
-	k := string(h[:])
+	k := configKey(s)
 	if r.provider != nil && r.provKey == k {
 		return r.provider, nil
 	}
@@ -83,6 +101,7 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 	if st.Managed() {
 		rep.Mode = "managed"
 	}
+	var seen *observation
 	defer func() {
 		rep.DurationMS = r.now().Sub(start).Milliseconds()
 		if !dryRun {
@@ -90,11 +109,7 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 			if err != nil {
 				return
 			}
-			if b, jerr := json.Marshal(rep); jerr == nil {
-				if serr := r.store.SaveSyncReport(context.WithoutCancel(ctx), start, b); serr != nil {
-					r.log.Error("save the DNS sync report", slog.Any("err", serr))
-				}
-			}
+			r.saveReport(context.WithoutCancel(ctx), start, rep, seen)
 		}
 	}()
 
@@ -102,10 +117,10 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 	if err != nil {
 		return rep, err
 	}
-	current := Target{Provider: st.DNSProvider, ZoneID: st.DNSZoneID()}
+	current := st.DNSTarget()
 	var mine, stale []model.DNSRecord
 	for _, row := range rows {
-		if st.Managed() && row.Provider == current.Provider && row.ZoneID == current.ZoneID {
+		if st.Managed() && row.Target() == current {
 			mine = append(mine, row)
 		} else {
 			stale = append(stale, row)
@@ -117,11 +132,8 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 	if !st.Managed() {
 		return rep, nil
 	}
-	if current.ZoneID == "" {
-		return rep, &model.FieldError{Field: "cloudflare_zone_id", Message: "no DNS zone is selected: choose one in Settings → DNS"}
-	}
-	if st.DNSProvider == model.ProviderCloudflare && st.CloudflareAPIToken == "" {
-		return rep, &model.FieldError{Field: "cloudflare_api_token", Message: "no Cloudflare API token is stored: enter one in Settings → DNS"}
+	if err := st.DNSReady(); err != nil {
+		return rep, err
 	}
 	p, err := r.providerFor(st)
 	if err != nil {
@@ -129,6 +141,9 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 	}
 	before := calls(p)
 	defer func() { rep.APICalls += calls(p) - before }()
+	if err := r.checkZone(ctx, p, st); err != nil {
+		return rep, err
+	}
 
 	actual, err := p.ListRecords(ctx)
 	if err != nil {
@@ -147,19 +162,106 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 		planLines(changes, &rep)
 		return rep, nil
 	}
-	return rep, Apply(ctx, p, r.store, current, changes, actual, r.now(), &rep)
+	after, err := Apply(ctx, p, r.store, current, changes, actual, r.now(), &rep)
+	seen = &observation{Target: current, Records: relevant(after, want, mine)}
+	return rep, err
+}
+
+// checkZone reads the zone's name from the provider by its id, once per
+// configuration (a zone id never changes its name): a zone id of another
+// zone would write records under names the user never meant.
+func (r *Reconciler) checkZone(ctx context.Context, p dns.Provider, st model.Settings) error {
+	zr, ok := p.(dns.ZoneReader)
+	if !ok || r.zoneOK == r.provKey {
+		return nil
+	}
+	z, err := zr.Zone(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.CheckZone(z.Name); err != nil {
+		return err
+	}
+	r.zoneOK = r.provKey
+	return nil
+}
+
+// CheckSettings reads, when a settings change chose a zone or credentials,
+// the zone's name from the provider by its id and returns updated with that
+// name: the client's word for it is never taken. A name the client gave
+// that differs, or a domain outside the zone, is a field error. It builds a
+// provider of its own, so it never waits behind a running sync.
+func (r *Reconciler) CheckSettings(ctx context.Context, old, updated model.Settings, givenName string) (model.Settings, error) {
+	if updated.DNSProvider == model.ProviderNone || updated.DNSZoneID() == "" {
+		return updated, nil
+	}
+	sameZone := configKey(old) == configKey(updated) && old.DNSZoneName() == updated.DNSZoneName()
+	if sameZone && old.Domain == updated.Domain {
+		return updated, nil
+	}
+	if updated.DNSReady() != nil {
+		return updated, nil // nothing to ask the provider with yet; the sync checks before it writes
+	}
+	p, err := r.providers(updated)
+	if err != nil {
+		return updated, err
+	}
+	zr, ok := p.(dns.ZoneReader)
+	if !ok {
+		return updated, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	z, err := zr.Zone(ctx)
+	if err != nil {
+		return updated, err
+	}
+	return updated.WithZoneName(z.Name, givenName)
+}
+
+// observation is what a sync saw at the provider, at the names that
+// matter, as its changes left it: the records page classifies with it.
+type observation struct {
+	Target  model.DNSTarget
+	Records []dns.Record
+}
+
+// relevant keeps the records at the names of the wanted records and rows.
+func relevant(recs []dns.Record, want []Want, rows []model.DNSRecord) []dns.Record {
+	names := map[string]bool{}
+	for _, w := range want {
+		names[w.Record.Name] = true
+	}
+	for _, row := range rows {
+		names[row.FQDN] = true
+	}
+	out := []dns.Record{}
+	for _, rec := range recs {
+		if names[rec.Normalize().Name] {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+func (r *Reconciler) saveReport(ctx context.Context, start time.Time, rep Report, seen *observation) {
+	b, err := json.Marshal(rep)
+	if err != nil {
+		return
+	}
+	var obs []byte
+	if seen != nil {
+		obs, _ = json.Marshal(seen)
+	}
+	if err := r.store.SaveSyncReport(ctx, start, b, obs); err != nil {
+		r.log.Error("save the DNS sync report", slog.Any("err", err))
+	}
 }
 
 // planLines reports what a plan would do.
 func planLines(c Changes, rep *Report) {
-	for _, it := range c.Create {
-		rep.add(Line{FQDN: it.Want.Record.Name, Type: it.Want.Record.Type, Content: it.Want.Record.Content, Action: ActCreate})
-	}
-	for _, it := range c.Update {
-		rep.add(Line{FQDN: it.Want.Record.Name, Type: it.Want.Record.Type, Content: it.Want.Record.Content, Action: ActUpdate})
-	}
-	for _, it := range c.Delete {
-		rep.add(Line{FQDN: it.Current.Name, Type: it.Current.Type, Content: it.Current.Content, Action: ActDelete})
+	for _, s := range planSteps(c) {
+		rep.add(Line{FQDN: s.change.Record.Name, Type: s.change.Record.Type, Content: s.change.Record.Content, Action: Action(s.change.Action)})
 	}
 	for _, it := range c.InSync {
 		rep.add(Line{FQDN: it.Want.Record.Name, Type: it.Want.Record.Type, Content: it.Want.Record.Content, Action: ActInSync})
@@ -185,39 +287,65 @@ func (r *Reconciler) desired(ctx context.Context, st model.Settings) (want, outs
 
 // removeStale deletes the records of rows that the current configuration
 // does not own (another provider, zone, or wildcard mode), with the
-// credentials of the configuration that made them when we still have them.
-// A failed delete keeps its row, with the error, for the next run.
+// credentials kept for that zone when it was left. A failed delete keeps
+// its row, with the error, for the next run; the credentials stay until
+// the zone's last row is gone.
 func (r *Reconciler) removeStale(ctx context.Context, st model.Settings, stale []model.DNSRecord, dryRun bool, rep *Report) error {
 	groups := map[Target][]model.DNSRecord{}
+	var targets []Target
 	for _, row := range stale {
-		t := Target{Provider: row.Provider, ZoneID: row.ZoneID}
+		t := row.Target()
+		if groups[t] == nil {
+			targets = append(targets, t)
+		}
 		groups[t] = append(groups[t], row)
 	}
-	failed := false
-	for t, rows := range groups {
-		creds := st
-		if r.cleanup != nil {
-			creds = *r.cleanup
-		}
-		creds.DNSProvider, creds.WildcardDNS = t.Provider, false
-		if t.Provider == model.ProviderCloudflare {
-			creds.CloudflareZoneID = t.ZoneID
-		}
+	cleanups, err := r.store.DNSCleanups(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		rows := groups[t]
 		if dryRun {
 			for _, row := range rows {
 				rep.add(Line{FQDN: row.FQDN, Type: row.Type, Content: row.Content, Action: ActDelete})
 			}
 			continue
 		}
-		if err := r.removeRows(ctx, creds, t, rows, rep); err != nil {
-			failed = true
+		msg := ""
+		if err := r.removeRows(ctx, cleanupSettings(st, t, cleanups), t, rows, rep); err != nil {
+			msg = err.Error()
 			r.log.Warn("remove the DNS records of an earlier configuration", slog.String("zone", t.ZoneID), slog.Any("err", err))
 		}
+		if err := r.store.SetDNSCleanupError(context.WithoutCancel(ctx), t, msg); err != nil {
+			return err
+		}
 	}
-	if !failed && !dryRun {
-		r.cleanup = nil
+	if dryRun {
+		return nil
+	}
+	for _, c := range cleanups {
+		if _, err := r.store.DeleteDNSCleanupIfDone(context.WithoutCancel(ctx), c.DNSTarget); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// cleanupSettings are the settings to remove the records of zone t with:
+// the credentials kept when it was left, else (a database from before they
+// were kept) the current ones of the same provider.
+func cleanupSettings(st model.Settings, t Target, cleanups []model.DNSCleanup) model.Settings {
+	for _, c := range cleanups {
+		if c.DNSTarget == t {
+			return st.ForCleanup(c)
+		}
+	}
+	c := model.DNSCleanup{DNSTarget: t}
+	if t.Provider == st.DNSProvider {
+		c.Credentials = st.DNSCredentials()
+	}
+	return st.ForCleanup(c)
 }
 
 // removeRows deletes the records of some rows of one provider and zone.
@@ -234,8 +362,8 @@ func (r *Reconciler) removeRows(ctx context.Context, creds model.Settings, t Tar
 		}
 		return err
 	}
-	if creds.CloudflareAPIToken == "" && t.Provider == model.ProviderCloudflare {
-		return fail(errors.New("no Cloudflare API token left to delete this record with"))
+	if err := creds.DNSReady(); err != nil {
+		return fail(fmt.Errorf("no credentials are left to delete these records with: %w", err))
 	}
 	p, err := r.providers(creds)
 	if err != nil {
@@ -250,25 +378,25 @@ func (r *Reconciler) removeRows(ctx context.Context, creds model.Settings, t Tar
 	// Nothing is wanted in that zone any more: the plan deletes what is
 	// ours there and forgets the rest.
 	changes := Plan(nil, actual, rows, dns.OwnerMarker(creds.InstallationID))
-	return Apply(ctx, p, r.store, t, changes, actual, r.now(), rep)
+	first := len(rep.Records)
+	if _, err := Apply(ctx, p, r.store, t, changes, actual, r.now(), rep); err != nil {
+		return err
+	}
+	for _, l := range rep.Records[first:] {
+		if l.Action == ActError {
+			return errors.New(l.Error)
+		}
+	}
+	return nil
 }
 
-// SettingsChanged notes a settings change: when the DNS configuration
-// changed, the records the old one owns are removed (with its credentials)
-// by the next run.
-func (r *Reconciler) SettingsChanged(old, updated model.Settings) (dnsChanged bool) {
-	oldKey := fmt.Sprint(old.Managed(), old.DNSProvider, old.DNSZoneID(), old.CloudflareAPIToken)
-	newKey := fmt.Sprint(updated.Managed(), updated.DNSProvider, updated.DNSZoneID(), updated.CloudflareAPIToken)
-	changed := oldKey != newKey || old.PublicIPv4 != updated.PublicIPv4 || old.PublicIPv6 != updated.PublicIPv6 ||
-		old.Domain != updated.Domain || old.DNSTTL != updated.DNSTTL || old.CloudflareProxied != updated.CloudflareProxied ||
-		old.DNSDeleteGraceSeconds != updated.DNSDeleteGraceSeconds
-	if oldKey != newKey && old.Managed() {
-		r.mu.Lock()
-		if r.cleanup == nil {
-			o := old
-			r.cleanup = &o
-		}
-		r.mu.Unlock()
-	}
-	return changed
+// SettingsChanged reports whether a settings change concerns DNS records
+// (their configuration, names, addresses, TTL or grace period): then a
+// sync should run soon. The records of a zone that was left are removed by
+// that run, with the credentials the store kept for it.
+func SettingsChanged(old, updated model.Settings) (dnsChanged bool) {
+	return configKey(old) != configKey(updated) || old.Managed() != updated.Managed() ||
+		old.DNSZoneName() != updated.DNSZoneName() || old.PublicIPv4 != updated.PublicIPv4 ||
+		old.PublicIPv6 != updated.PublicIPv6 || old.Domain != updated.Domain || old.DNSTTL != updated.DNSTTL ||
+		old.CloudflareProxied != updated.CloudflareProxied || old.DNSDeleteGraceSeconds != updated.DNSDeleteGraceSeconds
 }

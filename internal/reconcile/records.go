@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ const (
 	StateGrace       = "grace"
 	StateOutsideZone = "outside_zone"
 	StateWildcard    = "wildcard"
+	StateEarlierZone = "earlier_zone" // left in the zone of an earlier configuration, to be removed
 )
 
 // RecordView is one line of the records page: an expected or an owned
@@ -34,15 +36,26 @@ type RecordView struct {
 	LastError    string     `json:"last_error"`
 	LastSyncedAt *time.Time `json:"last_synced_at"`
 	Owned        bool       `json:"owned"`
+	ZoneName     string     `json:"zone_name,omitempty"` // for records left in an earlier zone
+}
+
+// CleanupView is an earlier zone whose records are still to be removed.
+type CleanupView struct {
+	Provider  string `json:"provider"`
+	ZoneID    string `json:"zone_id"`
+	ZoneName  string `json:"zone_name"`
+	Records   int    `json:"records"`
+	LastError string `json:"last_error"`
 }
 
 // RecordsView is the records page.
 type RecordsView struct {
-	Mode     string       `json:"mode"`
-	Provider string       `json:"provider"`
-	ZoneName string       `json:"zone_name"`
-	LastSync *Report      `json:"last_sync"`
-	Records  []RecordView `json:"records"`
+	Mode     string        `json:"mode"`
+	Provider string        `json:"provider"`
+	ZoneName string        `json:"zone_name"`
+	LastSync *Report       `json:"last_sync"`
+	Records  []RecordView  `json:"records"`
+	Cleanups []CleanupView `json:"cleanups"` // earlier zones with records left
 }
 
 // Filter narrows the records view.
@@ -53,31 +66,31 @@ type Filter struct {
 }
 
 // Records lists every expected and owned record with its state, from the
-// store and the last report: it makes no provider call.
+// store and from what the last sync saw: it makes no provider call. The
+// states come from Plan, the same decision a sync makes.
 func (r *Reconciler) Records(ctx context.Context, f Filter) (RecordsView, error) {
 	st, err := r.store.Settings(ctx)
 	if err != nil {
 		return RecordsView{}, err
 	}
-	view := RecordsView{Mode: "wildcard", Provider: st.DNSProvider, ZoneName: st.DNSZoneName(), Records: []RecordView{}}
+	view := RecordsView{Mode: "wildcard", Provider: st.DNSProvider, ZoneName: st.DNSZoneName(),
+		Records: []RecordView{}, Cleanups: []CleanupView{}}
 	if st.Managed() {
 		view.Mode = "managed"
 	}
-	if b, err := r.store.LastSyncReport(ctx); err != nil {
+	repJSON, obsJSON, err := r.store.LastSyncReport(ctx)
+	if err != nil {
 		return view, err
-	} else if b != nil {
+	}
+	if repJSON != nil {
 		var rep Report
-		if json.Unmarshal(b, &rep) == nil {
+		if json.Unmarshal(repJSON, &rep) == nil {
 			view.LastSync = &rep
 		}
 	}
-	conflicts := map[string]string{}
-	if view.LastSync != nil {
-		for _, l := range view.LastSync.Records {
-			if l.Action == ActConflict {
-				conflicts[key(l.FQDN, l.Type)] = l.Error
-			}
-		}
+	var seen observation
+	if obsJSON != nil {
+		json.Unmarshal(obsJSON, &seen) // an unreadable one is as none: everything looks pending
 	}
 	rows, err := r.store.DNSRecords(ctx)
 	if err != nil {
@@ -91,49 +104,41 @@ func (r *Reconciler) Records(ctx context.Context, f Filter) (RecordsView, error)
 	if err != nil {
 		return view, err
 	}
-	rowByKey := map[string]model.DNSRecord{}
+	current := st.DNSTarget()
+	var mine, stale []model.DNSRecord
 	for _, row := range rows {
-		if st.Managed() && row.Provider == st.DNSProvider && row.ZoneID == st.DNSZoneID() {
-			rowByKey[key(row.FQDN, row.Type)] = row
+		if st.Managed() && row.Target() == current {
+			mine = append(mine, row)
+		} else {
+			stale = append(stale, row)
 		}
 	}
-	seen := map[string]bool{}
-	for _, w := range want {
-		k := key(w.Record.Name, w.Record.Type)
-		v := RecordView{FQDN: w.Record.Name, Type: w.Record.Type, Content: w.Record.Content,
-			ConsumerKind: w.Consumer.Kind, ConsumerID: w.Consumer.ID, ConsumerName: w.Consumer.Name}
-		row, owned := rowByKey[k]
-		switch {
-		case !st.Managed():
-			v.State = StateWildcard
-		case owned:
-			v.State, v.LastError, v.LastSyncedAt, v.Owned = row.State, row.LastError, row.LastSyncedAt, true
-			if row.State == model.RecordSynced && !w.Consumer.GraceUntil.IsZero() {
-				v.State = StateGrace
-			}
-		case conflicts[k] != "":
-			v.State, v.LastError = StateConflict, conflicts[k]
-		default:
-			v.State = model.RecordPending
+	if st.Managed() {
+		var actual []dns.Record
+		if seen.Target == current {
+			actual = seen.Records
 		}
-		seen[k] = owned
-		view.Records = append(view.Records, v)
+		view.Records = append(view.Records, recordViews(Plan(want, actual, mine, dns.OwnerMarker(st.InstallationID)))...)
+	} else {
+		for _, w := range want {
+			view.Records = append(view.Records, wantView(w, StateWildcard))
+		}
 	}
 	for _, w := range outside {
-		view.Records = append(view.Records, RecordView{FQDN: w.Record.Name, Type: w.Record.Type, Content: w.Record.Content,
-			State: StateOutsideZone, ConsumerKind: w.Consumer.Kind, ConsumerID: w.Consumer.ID, ConsumerName: w.Consumer.Name})
+		view.Records = append(view.Records, wantView(w, StateOutsideZone))
 	}
-	for _, row := range rows {
-		k := key(row.FQDN, row.Type)
-		if _, ok := seen[k]; ok && rowByKey[k].ID == row.ID {
-			continue
-		}
-		v := RecordView{FQDN: row.FQDN, Type: row.Type, Content: row.Content, State: StateOrphan,
-			ConsumerKind: row.ConsumerKind, ConsumerID: row.ConsumerID, LastError: row.LastError,
-			LastSyncedAt: row.LastSyncedAt, Owned: true}
-		if row.State == model.RecordError || row.State == model.RecordDeleting {
-			v.State = row.State
-		}
+	cleanups, err := r.store.DNSCleanups(ctx)
+	if err != nil {
+		return view, err
+	}
+	view.Cleanups = cleanupViews(stale, cleanups)
+	zoneNames := map[Target]string{}
+	for _, c := range view.Cleanups {
+		zoneNames[Target{Provider: c.Provider, ZoneID: c.ZoneID}] = c.ZoneName
+	}
+	for _, row := range stale {
+		v := rowView(row, StateEarlierZone)
+		v.ZoneName = zoneNames[row.Target()]
 		view.Records = append(view.Records, v)
 	}
 	view.Records = filter(view.Records, f)
@@ -145,6 +150,89 @@ func (r *Reconciler) Records(ctx context.Context, f Filter) (RecordsView, error)
 		return a.Type < b.Type
 	})
 	return view, nil
+}
+
+// recordViews turns a plan into the lines of the records page: what the
+// plan would do with a record is its state.
+func recordViews(c Changes) []RecordView {
+	var out []RecordView
+	withRow := func(it Item, state string) RecordView {
+		v := wantView(it.Want, state)
+		if it.Row != nil {
+			v.Owned, v.LastError, v.LastSyncedAt = true, it.Row.LastError, it.Row.LastSyncedAt
+			if it.Row.State == model.RecordError && state == model.RecordPending {
+				v.State = model.RecordError
+			}
+		}
+		return v
+	}
+	for _, it := range c.InSync {
+		state := model.RecordSynced
+		if !it.Want.Consumer.GraceUntil.IsZero() {
+			state = StateGrace
+		}
+		v := withRow(it, state)
+		v.LastError = ""
+		out = append(out, v)
+	}
+	for _, it := range append(slices.Clone(c.Create), c.Update...) {
+		out = append(out, withRow(it, model.RecordPending))
+	}
+	for _, it := range c.Conflicts {
+		v := withRow(it, StateConflict)
+		v.LastError = it.Reason
+		out = append(out, v)
+	}
+	// Rows of records not wanted any more: to be deleted or forgotten.
+	for _, it := range append(slices.Clone(c.Delete), c.Forget...) {
+		if it.Want.Record.Name == "" {
+			state := StateOrphan
+			if it.Row.State == model.RecordError || it.Row.State == model.RecordDeleting {
+				state = it.Row.State
+			}
+			out = append(out, rowView(*it.Row, state))
+		}
+	}
+	return out
+}
+
+func wantView(w Want, state string) RecordView {
+	return RecordView{FQDN: w.Record.Name, Type: w.Record.Type, Content: w.Record.Content, State: state,
+		ConsumerKind: w.Consumer.Kind, ConsumerID: w.Consumer.ID, ConsumerName: w.Consumer.Name}
+}
+
+func rowView(row model.DNSRecord, state string) RecordView {
+	return RecordView{FQDN: row.FQDN, Type: row.Type, Content: row.Content, State: state,
+		ConsumerKind: row.ConsumerKind, ConsumerID: row.ConsumerID, LastError: row.LastError,
+		LastSyncedAt: row.LastSyncedAt, Owned: true}
+}
+
+// cleanupViews lists the earlier zones that still hold rows.
+func cleanupViews(stale []model.DNSRecord, cleanups []model.DNSCleanup) []CleanupView {
+	out := []CleanupView{}
+	index := map[Target]int{}
+	for _, row := range stale {
+		t := row.Target()
+		i, ok := index[t]
+		if !ok {
+			i = len(out)
+			index[t] = i
+			out = append(out, CleanupView{Provider: t.Provider, ZoneID: t.ZoneID})
+		}
+		out[i].Records++
+		if out[i].LastError == "" {
+			out[i].LastError = row.LastError
+		}
+	}
+	for _, c := range cleanups {
+		if i, ok := index[c.DNSTarget]; ok {
+			out[i].ZoneName = c.ZoneName
+			if c.LastError != "" {
+				out[i].LastError = c.LastError
+			}
+		}
+	}
+	return out
 }
 
 func filter(in []RecordView, f Filter) []RecordView {
@@ -188,8 +276,13 @@ func (r *Reconciler) nextGraceEnd(ctx context.Context) time.Time {
 // ErrNotTracked: no owned record has that name.
 var ErrNotTracked = errors.New("no record of that name is owned by Docker Watcher")
 
+// ErrNotAtProvider: rows tracked the name, but none of their records is at
+// the provider (any more) as ours; the rows were removed.
+var ErrNotAtProvider = errors.New("no record of that name that Docker Watcher created is at the provider")
+
 // DeleteName deletes the owned records (every type) of one name at the
-// provider and from the table. A failure keeps the row with the error.
+// provider and from the table, each with the credentials of its zone. A
+// failure keeps the row with the error.
 func (r *Reconciler) DeleteName(ctx context.Context, fqdn string) ([]Line, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -201,32 +294,43 @@ func (r *Reconciler) DeleteName(ctx context.Context, fqdn string) ([]Line, error
 	if err != nil {
 		return nil, err
 	}
+	cleanups, err := r.store.DNSCleanups(ctx)
+	if err != nil {
+		return nil, err
+	}
 	groups := map[Target][]model.DNSRecord{}
+	var targets []Target
 	for _, row := range rows {
 		if row.FQDN == fqdn {
-			t := Target{Provider: row.Provider, ZoneID: row.ZoneID}
-			groups[t] = append(groups[t], row)
+			if groups[row.Target()] == nil {
+				targets = append(targets, row.Target())
+			}
+			groups[row.Target()] = append(groups[row.Target()], row)
 		}
 	}
-	if len(groups) == 0 {
+	if len(targets) == 0 {
 		return nil, ErrNotTracked
 	}
 	var rep Report
 	var firstErr error
-	for t, rows := range groups {
-		creds := st
-		creds.DNSProvider, creds.WildcardDNS = t.Provider, false
-		if t.Provider == model.ProviderCloudflare {
-			creds.CloudflareZoneID = t.ZoneID
+	for _, t := range targets {
+		creds := cleanupSettings(st, t, cleanups)
+		if st.Managed() && t == st.DNSTarget() {
+			creds = st
 		}
-		if err := r.removeRows(ctx, creds, t, rows, &rep); err != nil && firstErr == nil {
+		if err := r.removeRows(ctx, creds, t, groups[t], &rep); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
-	for _, l := range rep.Records {
-		if l.Error != "" && firstErr == nil {
-			firstErr = &dns.Error{Provider: st.DNSProvider, Op: "delete " + l.Type + " " + l.FQDN, Message: l.Error}
+	if firstErr != nil {
+		var de *dns.Error
+		if errors.As(firstErr, &de) {
+			return rep.Records, firstErr
 		}
+		return rep.Records, &dns.Error{Provider: st.DNSProvider, Op: "delete " + fqdn, Message: firstErr.Error()}
 	}
-	return rep.Records, firstErr
+	if rep.Deleted == 0 {
+		return rep.Records, ErrNotAtProvider
+	}
+	return rep.Records, nil
 }

@@ -11,23 +11,30 @@ import (
 // period ends, and on demand. Runs never overlap: triggers during a run
 // give one more run, not many.
 type Scheduler struct {
-	r        *Reconciler
-	log      *slog.Logger
-	debounce time.Duration
-	notify   chan struct{}
+	r          *Reconciler
+	log        *slog.Logger
+	debounce   time.Duration
+	notify     chan struct{}
+	reschedule chan struct{}
 }
 
 // NewScheduler returns a scheduler whose hooks wait debounce for more
 // hooks before running.
 func NewScheduler(r *Reconciler, log *slog.Logger, debounce time.Duration) *Scheduler {
-	return &Scheduler{r: r, log: log, debounce: debounce, notify: make(chan struct{}, 1)}
+	return &Scheduler{r: r, log: log, debounce: debounce, notify: make(chan struct{}, 1), reschedule: make(chan struct{}, 1)}
 }
 
 // Notify asks for a sync soon. It never blocks and never fails: hooks call
 // it after their own work is done, whatever DNS does.
-func (s *Scheduler) Notify() {
+func (s *Scheduler) Notify() { signal(s.notify) }
+
+// Reschedule says the sync interval changed: the next periodic run is
+// counted from the last run with the new interval, without a sync now.
+func (s *Scheduler) Reschedule() { signal(s.reschedule) }
+
+func signal(c chan struct{}) {
 	select {
-	case s.notify <- struct{}{}:
+	case c <- struct{}{}:
 	default: // one is pending already: it covers this one
 	}
 }
@@ -36,40 +43,59 @@ func (s *Scheduler) Notify() {
 func (s *Scheduler) Run(ctx context.Context) {
 	timer := time.NewTimer(0) // the start-up run
 	defer timer.Stop()
+	var last time.Time // when the last run ended
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.reschedule:
+			if !last.IsZero() {
+				resetTimer(timer, s.due(ctx, last))
+			}
+			continue
 		case <-s.notify:
-			// Let a burst of hooks arrive, then plan them together.
+			// Let a burst of hooks arrive, then plan them together: the
+			// hooks of the burst are all covered by this run.
 			select {
 			case <-ctx.Done():
 				return
 			case <-time.After(s.debounce):
 			}
-		case <-timer.C:
-		}
-		next := s.runOnce(ctx)
-		if !timer.Stop() {
 			select {
-			case <-timer.C:
+			case <-s.notify:
 			default:
 			}
+		case <-timer.C:
 		}
-		timer.Reset(next)
+		s.runOnce(ctx)
+		last = time.Now()
+		resetTimer(timer, s.due(ctx, last))
 	}
 }
 
-// runOnce syncs and returns when the next periodic run is due.
-func (s *Scheduler) runOnce(ctx context.Context) time.Duration {
-	rep, err := s.r.Sync(ctx, false)
-	interval := 10 * time.Minute
-	if st, serr := s.r.store.Settings(ctx); serr == nil && st.DNSSyncIntervalSeconds > 0 {
-		interval = time.Duration(st.DNSSyncIntervalSeconds) * time.Second
+func resetTimer(t *time.Timer, d time.Duration) {
+	if !t.Stop() {
+		select {
+		case <-t.C:
+		default:
+		}
 	}
+	t.Reset(max(d, 0))
+}
+
+// interval is the periodic sync interval of the settings.
+func (s *Scheduler) interval(ctx context.Context) time.Duration {
+	if st, err := s.r.store.Settings(ctx); err == nil && st.DNSSyncIntervalSeconds > 0 {
+		return time.Duration(st.DNSSyncIntervalSeconds) * time.Second
+	}
+	return 10 * time.Minute
+}
+
+// runOnce syncs and logs what it did.
+func (s *Scheduler) runOnce(ctx context.Context) {
+	rep, err := s.r.Sync(ctx, false)
 	switch {
 	case ctx.Err() != nil:
-		return interval
 	case err != nil:
 		s.log.Warn("DNS sync failed; it is tried again at the next run", slog.Any("err", err))
 	case rep.Created+rep.Updated+rep.Deleted+rep.Errors+rep.Conflicts > 0:
@@ -77,10 +103,14 @@ func (s *Scheduler) runOnce(ctx context.Context) time.Duration {
 			slog.Int("deleted", rep.Deleted), slog.Int("conflicts", rep.Conflicts), slog.Int("errors", rep.Errors),
 			slog.Int64("api_calls", rep.APICalls))
 	}
+}
+
+// due is how long until the next periodic run after one that ended at
+// last: the interval, or sooner when a grace period ends.
+func (s *Scheduler) due(ctx context.Context, last time.Time) time.Duration {
+	d := time.Until(last.Add(s.interval(ctx)))
 	if g := s.r.nextGraceEnd(ctx); !g.IsZero() {
-		if d := time.Until(g) + time.Second; d < interval {
-			interval = max(d, time.Second)
-		}
+		d = min(d, max(time.Until(g)+time.Second, time.Second))
 	}
-	return interval
+	return d
 }

@@ -44,14 +44,13 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) settings(change func(*model.Settings)) {
 	w.t.Helper()
-	old, updated, err := w.st.UpdateSettings(w.t.Context(), func(s model.Settings) (model.Settings, error) {
+	_, _, err := w.st.UpdateSettings(w.t.Context(), func(s model.Settings) (model.Settings, error) {
 		change(&s)
 		return s, s.Normalize()
 	})
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.r.SettingsChanged(old, updated)
 }
 
 func (w *world) proxy(domain string) model.Proxy {

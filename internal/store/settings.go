@@ -31,7 +31,10 @@ func (s *Store) Settings(ctx context.Context) (model.Settings, error) {
 
 // UpdateSettings reads the settings, lets change return the new value and
 // writes it, all in one transaction; an error from change writes nothing.
-// It returns the old and the new settings.
+// It returns the old and the new settings. When the change leaves a zone
+// that DNS managed, that zone's provider and credentials are kept in the
+// same transaction, so its records can be removed whatever happens next;
+// a zone that is managed again is no longer to be cleaned up.
 func (s *Store) UpdateSettings(ctx context.Context, change func(model.Settings) (model.Settings, error)) (old, updated model.Settings, err error) {
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if old, err = readSettings(ctx, tx); err != nil {
@@ -48,7 +51,18 @@ func (s *Store) UpdateSettings(ctx context.Context, change func(model.Settings) 
 			updated.Domain, updated.PublicIPv4, updated.PublicIPv6, updated.WildcardDNS, updated.DNSProvider,
 			updated.CloudflareAPIToken, updated.CloudflareZoneID, updated.CloudflareZoneName, updated.DNSTTL,
 			updated.CloudflareProxied, updated.DNSDeleteGraceSeconds, updated.DNSSyncIntervalSeconds, s.now())
-		return mapErr(err)
+		if err != nil {
+			return mapErr(err)
+		}
+		if c := model.CleanupAfter(old, updated); c != nil {
+			if err := putDNSCleanup(ctx, tx, *c, s.now()); err != nil {
+				return err
+			}
+		}
+		if t := updated.DNSTarget(); t.Provider != "" {
+			_, err = tx.ExecContext(ctx, "DELETE FROM dns_cleanups WHERE provider = ? AND zone_id = ?", t.Provider, t.ZoneID)
+		}
+		return err
 	})
 	return old, updated, err
 }

@@ -92,6 +92,7 @@ var (
 	_ dns.Provider   = (*Provider)(nil)
 	_ dns.Batcher    = (*Provider)(nil)
 	_ dns.ZoneLister = (*Provider)(nil)
+	_ dns.ZoneReader = (*Provider)(nil)
 	_ dns.Verifier   = (*Provider)(nil)
 
 	_ dns.ListedBatcher = (*Provider)(nil)

@@ -16,7 +16,7 @@ import (
 func fromCF(r cfdns.RecordResponse) dns.Record {
 	return dns.Record{
 		ID: r.ID, Name: r.Name, Type: string(r.Type), Content: r.Content,
-		TTL: int(r.TTL), Proxied: r.Proxied, Owner: r.Comment,
+		TTL: int(r.TTL), Proxied: r.Proxied, Owner: r.Comment, CreatedOn: r.CreatedOn,
 	}.Normalize()
 }
 
@@ -149,8 +149,12 @@ func (p *Provider) byNameType(ctx context.Context, name, typ string) ([]dns.Reco
 }
 
 // EnsureRecord creates the record, or brings ours in line, leaving any
-// record that is not ours alone.
+// record that is not ours alone. With r.ID set it updates that record and
+// no other: the caller knows which record is its own.
 func (p *Provider) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
+	if r.ID != "" {
+		return p.updateByID(ctx, r.Normalize())
+	}
 	got, err := p.ensure(ctx, r)
 	var de *dns.Error
 	if errors.As(err, &de) && de.Code == codeIdentical {
@@ -209,6 +213,31 @@ func (p *Provider) ensure(ctx context.Context, r dns.Record) (dns.Record, error)
 		return current, nil
 	}
 	res, err := p.records.Update(ctx, current.ID, cfdns.RecordUpdateParams{ZoneID: cloudflare.F(p.opts.ZoneID), Body: p.body(r)})
+	if err != nil {
+		return dns.Record{}, wrap("update "+r.Type+" "+r.Name, err)
+	}
+	return fromCF(*res), nil
+}
+
+// updateByID brings the record with r's id in line with r, after checking
+// at Cloudflare that it still carries our marker, name and type.
+func (p *Provider) updateByID(ctx context.Context, r dns.Record) (dns.Record, error) {
+	if err := p.checkWritable(r); err != nil {
+		return dns.Record{}, err
+	}
+	r.Owner = p.opts.Marker
+	res, err := p.records.Get(ctx, r.ID, cfdns.RecordGetParams{ZoneID: cloudflare.F(p.opts.ZoneID)})
+	if err != nil {
+		return dns.Record{}, wrap("get record "+r.ID, err)
+	}
+	current := fromCF(*res)
+	if !dns.IsOurs(current, p.opts.Marker) || current.Name != r.Name || current.Type != r.Type {
+		return dns.Record{}, fmt.Errorf("update %s %s (id %s): %w", r.Type, r.Name, r.ID, dns.ErrNotOurs)
+	}
+	if dns.SameData(current, r) {
+		return current, nil
+	}
+	res, err = p.records.Update(ctx, r.ID, cfdns.RecordUpdateParams{ZoneID: cloudflare.F(p.opts.ZoneID), Body: p.body(r)})
 	if err != nil {
 		return dns.Record{}, wrap("update "+r.Type+" "+r.Name, err)
 	}

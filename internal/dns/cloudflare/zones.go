@@ -39,6 +39,19 @@ func (p *Provider) ListZones(ctx context.Context, nameContains string) ([]dns.Zo
 	}
 }
 
+// Zone reads the configured zone by its id: its name is Cloudflare's,
+// whatever the settings say.
+func (p *Provider) Zone(ctx context.Context) (dns.Zone, error) {
+	if p.opts.ZoneID == "" {
+		return dns.Zone{}, errors.New("cloudflare: no zone configured")
+	}
+	z, err := p.zones.Get(ctx, zones.ZoneGetParams{ZoneID: cloudflare.F(p.opts.ZoneID)})
+	if err != nil {
+		return dns.Zone{}, wrap("read zone "+p.opts.ZoneID, err)
+	}
+	return dns.Zone{ID: z.ID, Name: z.Name, Status: string(z.Status)}, nil
+}
+
 // Verify checks, without changing the zone, that the token is active, can
 // read the zone and its DNS records, and can edit DNS records. Checks
 // after a failed one that they depend on are reported as skipped. It

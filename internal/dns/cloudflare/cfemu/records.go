@@ -41,6 +41,8 @@ var supportedTypes = []string{"A", "AAAA", "CNAME", "MX", "TXT"}
 // Name may be relative ("www", "@"); ID and timestamps are filled in. The
 // record is validated like an API create, so the zone never holds a state
 // Cloudflare would refuse.
+//
+// A non-zero rec.CreatedOn backdates the record, as one made before.
 func (s *Server) AddRecord(zoneID string, rec Record) (Record, error) {
 	in := recordInput{Type: &rec.Type, Name: &rec.Name, Content: &rec.Content, Proxied: &rec.Proxied}
 	if rec.TTL != 0 {
@@ -63,7 +65,11 @@ func (s *Server) AddRecord(zoneID string, rec Record) (Record, error) {
 	if z == nil {
 		return Record{}, fmt.Errorf("cfemu: no zone %s", zoneID)
 	}
-	out, err := z.create(in, s.now())
+	created := s.now()
+	if !rec.CreatedOn.IsZero() {
+		created = rec.CreatedOn // a record made before the test
+	}
+	out, err := z.create(in, created)
 	if err != nil {
 		return Record{}, err
 	}
