@@ -243,6 +243,8 @@ func TestAppValidation(t *testing.T) {
 		{"image", "nginx@sha256:" + strings.Repeat("a", 64)},
 		{"image", "acme/Web"},
 		{"tag_pattern", "v(("},
+		{"tag_pattern", "a)("},
+		{"tag_pattern", "v1)|(.*"}, // would match every tag if pasted into ^(?:...)$
 		{"container_port", 0},
 		{"container_port", 70000},
 		{"env", map[string]string{"1BAD": "x"}},

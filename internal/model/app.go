@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"time"
 
@@ -90,6 +91,19 @@ func (a *App) normalizeImage() error {
 }
 
 // TagRegexp compiles the tag pattern so that it must match a whole tag.
+//
+// The pattern is parsed on its own and the anchors are put around the parsed
+// tree, never around its text: pasted into "^(?:...)$", a pattern such as
+// "v1)|(.*" would close the group itself and match every tag.
 func (a *App) TagRegexp() (*regexp.Regexp, error) {
-	return regexp.Compile(`^(?:` + a.TagPattern + `)$`)
+	re, err := syntax.Parse(a.TagPattern, syntax.Perl) // the flags of regexp.Compile
+	if err != nil {
+		return nil, err
+	}
+	whole := &syntax.Regexp{Op: syntax.OpConcat, Flags: syntax.Perl, Sub: []*syntax.Regexp{
+		{Op: syntax.OpBeginText}, re, {Op: syntax.OpEndText},
+	}}
+	// The printed tree is one well-formed expression that parses back to
+	// the same tree, so the anchors stay outside it.
+	return regexp.Compile(whole.String())
 }
