@@ -299,9 +299,20 @@ func TestBadJSON(t *testing.T) {
 		{`{"domain": 5}`, "domain"},
 		{`{"nope": 1}`, "nope"},
 		{`{"domain":"a.example.com"} {}`, ""},
+		{`{"domain":"a.example.com"}}`, ""},
+		{`{"domain":"a.example.com"}]`, ""},
+		{`{"domain":"a.example.com"},`, ""},
+		{`{"domain":"a.example.com"} x`, ""},
+		{`{"domain":"a.example.com"} 1`, ""},
+		{`{"domain":"a.example.com"}` + "\n\x00", ""},
 	} {
 		e.expectError(e.do(e.client, "PUT", "/api/settings", tt.body), http.StatusBadRequest, tt.field)
+		if st, _ := e.store.Settings(t.Context()); st.Domain != "" {
+			t.Fatalf("body %q was saved: domain %q", tt.body, st.Domain)
+		}
 	}
+	// White space after the value is fine.
+	e.expect(e.do(e.client, "PUT", "/api/settings", "{\"dns_ttl\":300} \r\n\t "), http.StatusOK)
 	big := `{"domain":"` + strings.Repeat("a", maxBody) + `"}`
 	e.expectError(e.do(e.client, "PUT", "/api/settings", big), http.StatusRequestEntityTooLarge, "")
 }
