@@ -68,10 +68,16 @@ func (a *App) Normalize() error {
 	if p := a.PollIntervalSeconds; p != 0 && (p < 30 || p > 86400) {
 		return fieldErr("poll_interval_seconds", "poll_interval_seconds must be 0 (webhooks only) or between 30 and 86400")
 	}
-	if len(a.RegistryUsername) > 255 || strings.ContainsAny(a.RegistryUsername, "\r\n") {
-		return fieldErr("registry_username", "registry_username must be one line of at most 255 characters")
+	if len(a.RegistryUsername) > 255 {
+		return fieldErr("registry_username", "registry_username must be at most 255 characters")
 	}
-	return nil
+	if err := CheckCredential("registry_username", a.RegistryUsername); err != nil {
+		return err
+	}
+	if len(a.RegistryPassword) > 4096 {
+		return fieldErr("registry_password", "registry_password must be at most 4096 characters")
+	}
+	return CheckCredential("registry_password", a.RegistryPassword)
 }
 
 func (a *App) normalizeImage() error {
