@@ -321,7 +321,7 @@ func TestInstancesReadOnly(t *testing.T) {
 	}
 	e.expectError(e.do(e.client, "GET", "/api/instances/12345", nil), http.StatusNotFound, "")
 	// Instances are read-only for now: no route writes them.
-	e.expectError(e.do(e.client, "POST", "/api/instances", "{}"), http.StatusNotFound, "")
+	e.expectError(e.do(e.client, "POST", "/api/instances", "{}"), http.StatusMethodNotAllowed, "")
 	if all, _ := e.store.Instances(t.Context()); len(all) != 1 {
 		t.Fatalf("instances %+v", all)
 	}
