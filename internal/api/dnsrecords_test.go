@@ -20,6 +20,9 @@ func (e *env) managed() cfemu.Zone {
 		"domain": "example.com", "public_ipv4": "203.0.113.10", "wildcard_dns": false, "dns_provider": "cloudflare",
 		"cloudflare_api_token": "tok", "cloudflare_zone_id": zone.ID, "cloudflare_zone_name": "example.com",
 	}), http.StatusOK)
+	// The change triggers a sync; let it pass, so that it does not race
+	// with what a test then writes to the store directly.
+	e.eventually("the sync the settings change triggers", func() bool { return e.cf.TotalCalls() > 0 })
 	return zone
 }
 
