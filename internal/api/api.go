@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +39,7 @@ type Server struct {
 	userLimit *auth.Limiter
 	ipLimit   *auth.Limiter
 	handler   http.Handler
+	metrics   http.Handler
 
 	dnsProviders ProviderFactory
 	reconciler   *reconcile.Reconciler
@@ -54,6 +57,7 @@ type route struct {
 func (s *Server) routes() []route {
 	return []route{
 		{pattern: "GET /healthz", public: true, handle: s.health},
+		{pattern: "GET /metrics", handle: s.serveMetrics},
 		{pattern: "POST /api/auth/login", public: true, handle: s.login},
 		{pattern: "POST /api/auth/logout", handle: s.logout},
 		{pattern: "GET /api/auth/me", handle: s.me},
@@ -117,20 +121,23 @@ func New(d Deps) *Server {
 	}, []string{"route", "method"})
 	d.Metrics.MustRegister(requests, durations)
 
+	s.metrics = promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
+
 	mux := http.NewServeMux()
 	instrument := func(pattern string, h http.Handler) http.Handler {
 		l := prometheus.Labels{"route": pattern}
 		return promhttp.InstrumentHandlerDuration(durations.MustCurryWith(l),
 			promhttp.InstrumentHandlerCounter(requests.MustCurryWith(l), h))
 	}
-	for _, rt := range s.routes() {
+	routes := s.routes()
+	for _, rt := range routes {
 		mux.Handle(rt.pattern, instrument(rt.pattern, s.wrap(rt)))
 	}
-	metrics := promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{})
-	mux.Handle("GET /metrics", instrument("GET /metrics", s.wrap(route{handle: func(w http.ResponseWriter, r *http.Request) error {
-		metrics.ServeHTTP(w, r)
-		return nil
-	}})))
+	// A known path with another method: the method-less pattern of the
+	// same path loses to every METHOD pattern, so it sees only the rest.
+	for _, rt := range methodNotAllowedRoutes(routes) {
+		mux.Handle(rt.pattern, instrument(rt.pattern, s.wrap(rt)))
+	}
 	mux.Handle("/", instrument("/", d.UI))
 
 	cop := http.NewCrossOriginProtection()
@@ -162,6 +169,43 @@ func (s *Server) wrap(rt route) http.Handler {
 	})
 }
 
+// methodNotAllowedRoutes gives each path of the route table a route that
+// answers 405 with an Allow header naming that path's methods (HEAD
+// included where GET is, as http.ServeMux serves it). A catch-all such as
+// "/api/" would otherwise swallow ServeMux's own 405 as a 404. The 405 is
+// public only when every route of the path is.
+func methodNotAllowedRoutes(routes []route) []route {
+	methods := map[string][]string{}
+	public := map[string]bool{}
+	var paths []string
+	for _, rt := range routes {
+		method, path, ok := strings.Cut(rt.pattern, " ")
+		if !ok {
+			continue // already matches every method
+		}
+		if _, seen := methods[path]; !seen {
+			paths = append(paths, path)
+			public[path] = true
+		}
+		methods[path] = append(methods[path], method)
+		if method == http.MethodGet {
+			methods[path] = append(methods[path], http.MethodHead)
+		}
+		public[path] = public[path] && rt.public
+	}
+	out := make([]route, 0, len(paths))
+	for _, path := range paths {
+		ms := methods[path]
+		slices.Sort(ms)
+		allow := strings.Join(slices.Compact(ms), ", ")
+		out = append(out, route{pattern: path, public: public[path], handle: func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Allow", allow)
+			return errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow)
+		}})
+	}
+	return out
+}
+
 // user is the authenticated caller; wrap guarantees it on private routes.
 func user(r *http.Request) model.User {
 	u, _ := r.Context().Value(userKey{}).(model.User)
@@ -175,6 +219,11 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, errorf(http.StatusBadRequest, "id", "id must be a positive whole number")
 	}
 	return id, nil
+}
+
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
+	s.metrics.ServeHTTP(w, r)
+	return nil
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {

@@ -149,7 +149,7 @@ func decodeInto[T any](t *testing.T, b []byte) T {
 // and so does an unknown token.
 func TestEveryRouteNeedsAuthentication(t *testing.T) {
 	e := newEnv(t)
-	routes := append(e.srv.routes(), route{pattern: "GET /metrics"})
+	routes := append(e.srv.routes(), methodNotAllowedRoutes(e.srv.routes())...)
 	replacer := strings.NewReplacer("{id}", "1", "{fqdn}", "a.example.com")
 	checked := 0
 	for _, rt := range routes {
@@ -157,8 +157,10 @@ func TestEveryRouteNeedsAuthentication(t *testing.T) {
 			continue
 		}
 		method, path, ok := strings.Cut(rt.pattern, " ")
-		if !ok {
+		if !ok && strings.HasSuffix(rt.pattern, "/") {
 			method, path = "GET", rt.pattern+"anything"
+		} else if !ok {
+			method, path = "PATCH", rt.pattern // a 405 route
 		}
 		path = replacer.Replace(path)
 		for _, hdr := range [][]string{nil, {"Authorization", "Bearer dw_not-a-real-token"}, {"Cookie", "dw_session=forged"}} {
@@ -167,7 +169,7 @@ func TestEveryRouteNeedsAuthentication(t *testing.T) {
 		}
 		checked++
 	}
-	if checked < 20 {
+	if checked < 40 {
 		t.Fatalf("checked only %d routes", checked)
 	}
 	e.expect(e.do(http.DefaultClient, "GET", "/healthz", nil), http.StatusOK)
@@ -285,6 +287,63 @@ func TestHealthAndMetrics(t *testing.T) {
 func TestUnknownAPIRouteIsJSON404(t *testing.T) {
 	e := newEnv(t)
 	e.expectError(e.do(e.client, "GET", "/api/nothing/here", nil), http.StatusNotFound, "")
+	e.expectError(e.do(e.client, "GET", "/api/nope", nil), http.StatusNotFound, "")
+	e.expectError(e.do(e.client, "PATCH", "/api/nope", nil), http.StatusNotFound, "")
+}
+
+// A known path asked with another method answers 405 and the methods the
+// route table has for that path, after authentication like its routes.
+func TestWrongMethodIs405WithAllow(t *testing.T) {
+	e := newEnv(t)
+	before, err := e.store.Settings(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ method, path, allow string }{
+		{"PATCH", "/api/settings", "GET, HEAD, PUT"},
+		{"POST", "/api/settings", "GET, HEAD, PUT"},
+		{"DELETE", "/api/dns/sync", "POST"},
+		{"GET", "/api/dns/sync", "POST"},
+		{"PATCH", "/api/proxies/1", "DELETE, GET, HEAD, PUT"},
+		{"POST", "/api/apps/1", "DELETE, GET, HEAD, PUT"},
+		{"PUT", "/api/apps", "GET, HEAD, POST"},
+		{"GET", "/api/dns/records/a.example.com", "DELETE"},
+		{"DELETE", "/api/auth/me", "GET, HEAD"},
+		{"GET", "/api/auth/login", "POST"},
+		{"POST", "/healthz", "GET, HEAD"},
+		{"DELETE", "/metrics", "GET, HEAD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			res := e.do(e.client, tt.method, tt.path, `{"domain":"changed.example.com"}`)
+			e.expectError(res, http.StatusMethodNotAllowed, "")
+			if got := res.Header.Get("Allow"); got != tt.allow {
+				t.Errorf("Allow %q, want %q", got, tt.allow)
+			}
+		})
+	}
+	// Private paths authenticate first: a stranger learns nothing more
+	// than that authentication is required.
+	res := e.do(http.DefaultClient, "PATCH", "/api/settings", "{}")
+	e.expectError(res, http.StatusUnauthorized, "")
+	if a := res.Header.Get("Allow"); a != "" {
+		t.Errorf("401 carries Allow %q", a)
+	}
+	// Public paths answer 405 without credentials.
+	e.expectError(e.do(http.DefaultClient, "GET", "/api/auth/login", nil), http.StatusMethodNotAllowed, "")
+	if after, _ := e.store.Settings(t.Context()); after != before {
+		t.Fatalf("settings changed:\n%+v\n%+v", before, after)
+	}
+	e.expectError(e.do(e.client, "GET", "/api/settings/extra", nil), http.StatusNotFound, "")
+	e.expect(e.do(e.client, "GET", "/api/settings", nil), http.StatusOK)
+	// The web app keeps every other path, whatever the method (the test
+	// server's UI is http.NotFoundHandler, which answers in plain text).
+	for _, m := range []string{"GET", "POST"} {
+		if b := e.expect(e.do(e.client, m, "/dns/records", nil), http.StatusNotFound); !strings.HasPrefix(string(b), "404 page not found") {
+			t.Errorf("%s /dns/records did not reach the web app: %s", m, b)
+		}
+	}
+	e.expect(e.do(e.client, "HEAD", "/api/settings", nil), http.StatusOK)
 }
 
 func TestBadJSON(t *testing.T) {
@@ -299,9 +358,20 @@ func TestBadJSON(t *testing.T) {
 		{`{"domain": 5}`, "domain"},
 		{`{"nope": 1}`, "nope"},
 		{`{"domain":"a.example.com"} {}`, ""},
+		{`{"domain":"a.example.com"}}`, ""},
+		{`{"domain":"a.example.com"}]`, ""},
+		{`{"domain":"a.example.com"},`, ""},
+		{`{"domain":"a.example.com"} x`, ""},
+		{`{"domain":"a.example.com"} 1`, ""},
+		{`{"domain":"a.example.com"}` + "\n\x00", ""},
 	} {
 		e.expectError(e.do(e.client, "PUT", "/api/settings", tt.body), http.StatusBadRequest, tt.field)
+		if st, _ := e.store.Settings(t.Context()); st.Domain != "" {
+			t.Fatalf("body %q was saved: domain %q", tt.body, st.Domain)
+		}
 	}
+	// White space after the value is fine.
+	e.expect(e.do(e.client, "PUT", "/api/settings", "{\"dns_ttl\":300} \r\n\t "), http.StatusOK)
 	big := `{"domain":"` + strings.Repeat("a", maxBody) + `"}`
 	e.expectError(e.do(e.client, "PUT", "/api/settings", big), http.StatusRequestEntityTooLarge, "")
 }

@@ -13,6 +13,8 @@ const maxBody = 1 << 20
 
 const errEmptyBody = "request body is empty; want a JSON object"
 
+var errTrailing = errors.New("request body has data after the JSON object")
+
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -26,8 +28,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON object")
+	if err == nil {
+		// Only white space may follow the value. (dec.More misses a
+		// stray "}" or "]": it reports the end of a value there.)
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errTrailing
+		}
 	}
 	if err == nil {
 		return nil
@@ -38,6 +44,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	switch {
 	case errors.Is(err, io.EOF):
 		return errorf(http.StatusBadRequest, "", errEmptyBody)
+	case errors.Is(err, errTrailing):
+		return errorf(http.StatusBadRequest, "", "%v", err)
 	case errors.As(err, &big):
 		return errorf(http.StatusRequestEntityTooLarge, "", "request body is larger than %d bytes", big.Limit)
 	case errors.As(err, &syn):

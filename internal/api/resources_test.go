@@ -39,8 +39,16 @@ func TestSettingsValidation(t *testing.T) {
 		{`{"dns_ttl":"300"}`, "dns_ttl"},
 		{`{"cloudflare_api_token":7}`, "cloudflare_api_token"},
 		{`{"cloudflare_api_token":"` + strings.Repeat("x", 2000) + `"}`, "cloudflare_api_token"},
+		{`{"cloudflare_api_token":"tok-123\n"}`, "cloudflare_api_token"},
+		{`{"cloudflare_api_token":" tok-123"}`, "cloudflare_api_token"},
+		{`{"cloudflare_api_token":"tok 123"}`, "cloudflare_api_token"},
+		{`{"cloudflare_api_token":"tok\t123"}`, "cloudflare_api_token"},
+		{`{"cloudflare_api_token":"tok\u0000123"}`, "cloudflare_api_token"},
+		{`{"cloudflare_api_token":"tok\u200b123"}`, "cloudflare_api_token"},
 		{`{"cloudflare_zone_id":"not-hex"}`, "cloudflare_zone_id"},
 		{`{"cloudflare_zone_name":"no"}`, "cloudflare_zone_name"},
+		{`{"domain":"xn--zz.example.com"}`, "domain"},
+		{`{"cloudflare_zone_name":"xn--zz.com"}`, "cloudflare_zone_name"},
 		{`{"cloudflare_proxied":1}`, "cloudflare_proxied"},
 		{`{"dns_delete_grace_seconds":-1}`, "dns_delete_grace_seconds"},
 		{`{"dns_delete_grace_seconds":604801}`, "dns_delete_grace_seconds"},
@@ -149,6 +157,8 @@ func TestProxyValidation(t *testing.T) {
 		{"domain", "bad domain!"},
 		{"domain", ""},
 		{"domain", "nodot"},
+		{"domain", "xn--zz.example.com"},
+		{"domain", "app.xn--zz"},
 		{"domain", 42},
 		{"forward_scheme", "ftp"},
 		{"forward_scheme", ""},
@@ -246,6 +256,8 @@ func TestAppValidation(t *testing.T) {
 		{"image", "nginx@sha256:" + strings.Repeat("a", 64)},
 		{"image", "acme/Web"},
 		{"tag_pattern", "v(("},
+		{"tag_pattern", "a)("},
+		{"tag_pattern", "v1)|(.*"}, // would match every tag if pasted into ^(?:...)$
 		{"container_port", 0},
 		{"container_port", 70000},
 		{"env", map[string]string{"1BAD": "x"}},
@@ -255,6 +267,11 @@ func TestAppValidation(t *testing.T) {
 		{"poll_interval_seconds", 10},
 		{"poll_interval_seconds", 100000},
 		{"registry_username", "two\nlines"},
+		{"registry_username", "bot "},
+		{"registry_username", "b\tot"},
+		{"registry_password", "secret\n"},
+		{"registry_password", "sec\x00ret"},
+		{"registry_password", strings.Repeat("p", 4097)},
 		{"registry_password", 5},
 		{"extra", true},
 	}
@@ -307,7 +324,7 @@ func TestInstancesReadOnly(t *testing.T) {
 	}
 	e.expectError(e.do(e.client, "GET", "/api/instances/12345", nil), http.StatusNotFound, "")
 	// Instances are read-only for now: no route writes them.
-	e.expectError(e.do(e.client, "POST", "/api/instances", "{}"), http.StatusNotFound, "")
+	e.expectError(e.do(e.client, "POST", "/api/instances", "{}"), http.StatusMethodNotAllowed, "")
 	if all, _ := e.store.Instances(t.Context()); len(all) != 1 {
 		t.Fatalf("instances %+v", all)
 	}

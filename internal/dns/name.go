@@ -93,6 +93,28 @@ func checkLabel(l string, underscore bool) error {
 			return fmt.Errorf("has a character that is not allowed: %q (use a-z, 0-9 and -)", c)
 		}
 	}
+	return checkACE(l)
+}
+
+// checkACE refuses an "xn--" label that is not the punycode of a valid
+// internationalised label: resolvers and providers refuse such a name, so it
+// would fail far from where it was entered. The label must decode, and the
+// decoded label must encode back to the same text, so every name has one
+// stored form.
+func checkACE(l string) error {
+	if !strings.HasPrefix(l, "xn--") {
+		return nil
+	}
+	u, err := idnaProfile.ToUnicode(l)
+	if err == nil {
+		var back string
+		if back, err = idnaProfile.ToASCII(u); err == nil && back != l {
+			err = errors.New("not canonical")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("has a label %q that is not valid punycode (an internationalised label starts with xn--)", l)
+	}
 	return nil
 }
 

@@ -12,6 +12,16 @@ func TestNormalizeName(t *testing.T) {
 		{" app.example.org ", "app.example.org", true},
 		{"bücher.example", "xn--bcher-kva.example", true},
 		{"a-b.c-d.example.com", "a-b.c-d.example.com", true},
+		{"xn--bcher-kva.example", "xn--bcher-kva.example", true},
+		{"XN--Bcher-KVA.example", "xn--bcher-kva.example", true},
+		{"app.xn--d1acufc.xn--p1ai", "app.xn--d1acufc.xn--p1ai", true},
+		{"xn--zz.example.com", "", false},
+		{"app.xn--zz", "", false},
+		{"bücher.xn--zz.example", "", false},
+		{"xn--.example.com", "", false},
+		{"xn--a.example.com", "", false},      // decodes to a control character
+		{"xn--abc-.example.com", "", false},   // decodes to plain "abc"
+		{"xn--bcher-kva-.example", "", false}, // a hyphen too many
 		{"", "", false},
 		{"localhost", "", false},
 		{"bad domain!.com", "", false},
@@ -34,7 +44,7 @@ func TestNormalizeName(t *testing.T) {
 func TestCheckHostname(t *testing.T) {
 	for host, ok := range map[string]bool{
 		"backend": true, "my_app": true, "host.docker.internal": true, "Web-1.local": true,
-		"": false, "bad host": false, "-x": false, "a..b": false,
+		"": false, "bad host": false, "-x": false, "a..b": false, "xn--zz.local": false,
 	} {
 		if err := CheckHostname(host); (err == nil) != ok {
 			t.Errorf("CheckHostname(%q) = %v, want ok=%v", host, err, ok)

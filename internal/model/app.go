@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"time"
 
@@ -67,10 +68,16 @@ func (a *App) Normalize() error {
 	if p := a.PollIntervalSeconds; p != 0 && (p < 30 || p > 86400) {
 		return fieldErr("poll_interval_seconds", "poll_interval_seconds must be 0 (webhooks only) or between 30 and 86400")
 	}
-	if len(a.RegistryUsername) > 255 || strings.ContainsAny(a.RegistryUsername, "\r\n") {
-		return fieldErr("registry_username", "registry_username must be one line of at most 255 characters")
+	if len(a.RegistryUsername) > 255 {
+		return fieldErr("registry_username", "registry_username must be at most 255 characters")
 	}
-	return nil
+	if err := CheckCredential("registry_username", a.RegistryUsername); err != nil {
+		return err
+	}
+	if len(a.RegistryPassword) > 4096 {
+		return fieldErr("registry_password", "registry_password must be at most 4096 characters")
+	}
+	return CheckCredential("registry_password", a.RegistryPassword)
 }
 
 func (a *App) normalizeImage() error {
@@ -90,6 +97,19 @@ func (a *App) normalizeImage() error {
 }
 
 // TagRegexp compiles the tag pattern so that it must match a whole tag.
+//
+// The pattern is parsed on its own and the anchors are put around the parsed
+// tree, never around its text: pasted into "^(?:...)$", a pattern such as
+// "v1)|(.*" would close the group itself and match every tag.
 func (a *App) TagRegexp() (*regexp.Regexp, error) {
-	return regexp.Compile(`^(?:` + a.TagPattern + `)$`)
+	re, err := syntax.Parse(a.TagPattern, syntax.Perl) // the flags of regexp.Compile
+	if err != nil {
+		return nil, err
+	}
+	whole := &syntax.Regexp{Op: syntax.OpConcat, Flags: syntax.Perl, Sub: []*syntax.Regexp{
+		{Op: syntax.OpBeginText}, re, {Op: syntax.OpEndText},
+	}}
+	// The printed tree is one well-formed expression that parses back to
+	// the same tree, so the anchors stay outside it.
+	return regexp.Compile(whole.String())
 }

@@ -117,6 +117,9 @@ func (s *Settings) Normalize() error {
 	if len(s.CloudflareAPIToken) > 1024 {
 		return fieldErr("cloudflare_api_token", "cloudflare_api_token is too long")
 	}
+	if err := CheckCredential("cloudflare_api_token", s.CloudflareAPIToken); err != nil {
+		return err
+	}
 	if s.CloudflareZoneID != "" && !isHex(s.CloudflareZoneID, 32) {
 		return fieldErr("cloudflare_zone_id", "cloudflare_zone_id must be 32 hexadecimal characters")
 	}

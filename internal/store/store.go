@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -30,11 +31,18 @@ type Store struct {
 }
 
 // Open creates the data folder (0700) and database file (0600) when absent,
-// opens the database and migrates it to the binary's schema. It refuses a
-// database whose schema is newer than the binary.
+// restricts them to those modes when they exist, opens the database and
+// migrates it to the binary's schema. It refuses a data folder or database
+// file it cannot restrict, and a database whose schema is newer than the
+// binary.
 func Open(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	// MkdirAll leaves an existing folder as it is; it holds secrets, so it
+	// is tightened (or start-up stops) rather than left readable.
+	if err := restrict(dir, 0o700); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(dir, FileName)
 	// Create the file ourselves so it is never readable by others, even for
@@ -44,8 +52,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("create database file: %w", err)
 	}
 	f.Close()
-	if err := os.Chmod(path, 0o600); err != nil {
-		return nil, fmt.Errorf("restrict database file: %w", err)
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := restrict(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
 	}
 	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
@@ -59,6 +69,23 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// restrict sets the permission bits of path to mode, saying what to do
+// when it cannot (typically a folder or file owned by another user).
+func restrict(path string, mode fs.FileMode) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if st.Mode().Perm() == mode {
+		return nil
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		return fmt.Errorf("%s has mode %04o and cannot be restricted to %04o (change its owner to the user docker-watcher runs as, or chmod it yourself): %w",
+			path, st.Mode().Perm(), mode, err)
+	}
+	return nil
 }
 
 // Close closes the database; WAL contents are checkpointed by SQLite.

@@ -45,21 +45,91 @@ func TestOpenPermissions(t *testing.T) {
 	}
 }
 
-func TestOpenRestrictsExistingFile(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, FileName)
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
+// A data folder and database that exist with looser modes (an older
+// version, a restored backup, a hand-made folder) are tightened at start.
+func TestOpenRestrictsExisting(t *testing.T) {
+	tests := []struct {
+		name          string
+		dir, file     os.FileMode
+		withWAL       bool
+		existingStore bool
+	}{
+		{name: "empty folder 0755", dir: 0o755},
+		{name: "folder 0777, empty file 0666", dir: 0o777, file: 0o666},
+		{name: "database 0644 with its -wal and -shm", dir: 0o755, file: 0o644, withWAL: true, existingStore: true},
+		{name: "folder 0711, database 0640", dir: 0o711, file: 0o640, existingStore: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			path := filepath.Join(dir, FileName)
+			if tt.existingStore {
+				s, err := Open(t.Context(), dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s.Close()
+			} else if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if tt.file != 0 && !tt.existingStore {
+				if err := os.WriteFile(path, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			files := []string{path}
+			if tt.withWAL {
+				files = append(files, path+"-wal", path+"-shm")
+				for _, f := range files[1:] {
+					if err := os.WriteFile(f, nil, 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			chmod(t, dir, tt.dir) // after writing, so the umask does not interfere
+			if tt.file != 0 {
+				for _, f := range files {
+					chmod(t, f, tt.file)
+				}
+			}
+
+			s, err := Open(t.Context(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.Ping(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got := mode(t, dir); got != 0o700 {
+				t.Errorf("data folder mode %o, want 700", got)
+			}
+			for _, f := range files {
+				if got := mode(t, f); got != 0o600 {
+					t.Errorf("%s mode %o, want 600", filepath.Base(f), got)
+				}
+			}
+		})
+	}
+}
+
+func chmod(t *testing.T, path string, m os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(path, m); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(t.Context(), dir)
+	if got := mode(t, path); got != m {
+		t.Fatalf("set-up: %s has mode %o, want %o", path, got, m)
+	}
+}
+
+func mode(t *testing.T, path string) os.FileMode {
+	t.Helper()
+	st, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
-	st, _ := os.Stat(path)
-	if got := st.Mode().Perm(); got != 0o600 {
-		t.Fatalf("mode %o, want 600", got)
-	}
+	return st.Mode().Perm()
 }
 
 func TestRefuseNewerSchema(t *testing.T) {
