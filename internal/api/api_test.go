@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -52,6 +53,8 @@ type env struct {
 	client *http.Client // logged in with a session cookie
 	logs   *syncBuffer
 	cf     *cfemu.Server // Cloudflare API emulator the DNS provider talks to
+	cfURL  string
+	stop   func()
 }
 
 func newEnv(t *testing.T) *env {
@@ -61,27 +64,44 @@ func newEnv(t *testing.T) *env {
 	if _, err := authn.EnsureAdmin(t.Context(), adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
 	cf := cfemu.New(cfemu.Options{RateLimit: -1})
 	cfServer := httptest.NewServer(cf.Handler())
 	t.Cleanup(cfServer.Close)
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	factory := providers.Factory(providers.Options{CloudflareAPIURL: cfServer.URL + "/client/v4/"})
+	e := &env{t: t, store: st, logs: &syncBuffer{}, cf: cf, cfURL: cfServer.URL + "/client/v4/"}
+	e.start(authn)
+	return e
+}
+
+// start serves the API on the env's store, as a process start does: a new
+// reconciler and scheduler that know only what the store holds, and a new
+// session.
+func (e *env) start(authn *auth.Service) {
+	ctx, stop := context.WithCancel(e.t.Context())
+	e.t.Cleanup(stop)
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	factory := providers.Factory(providers.Options{CloudflareAPIURL: e.cfURL})
 	reg := prometheus.NewRegistry()
-	rec := reconcile.New(st, factory, log, reg)
+	rec := reconcile.New(e.store, factory, log, reg)
 	sched := reconcile.NewScheduler(rec, log, 20*time.Millisecond)
-	go sched.Run(t.Context())
-	srv := New(Deps{
-		Store: st, Auth: authn, Log: log, Metrics: reg, UI: http.NotFoundHandler(),
+	go sched.Run(ctx)
+	e.srv = New(Deps{
+		Store: e.store, Auth: authn, Log: log, Metrics: reg, UI: http.NotFoundHandler(),
 		DNS: factory, Reconciler: rec, Hooks: sched,
 	})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	ts := httptest.NewServer(e.srv)
+	e.t.Cleanup(ts.Close)
 	jar, _ := cookiejar.New(nil)
-	e := &env{t: t, srv: srv, url: ts.URL, store: st, client: &http.Client{Jar: jar}, logs: logs, cf: cf}
+	e.url, e.client, e.stop = ts.URL, &http.Client{Jar: jar}, func() { stop(); ts.Close() }
 	res := e.do(e.client, "POST", "/api/auth/login", map[string]string{"username": "admin", "password": adminPassword})
 	e.expect(res, http.StatusOK)
-	return e
+}
+
+// restart stops the server and its background work and starts anew on
+// the same store: nothing is kept in memory.
+func (e *env) restart() {
+	e.t.Helper()
+	e.stop()
+	e.start(auth.NewService(e.store, bcrypt.MinCost))
 }
 
 // do sends a JSON request; body may be a string (sent as is) or a value.

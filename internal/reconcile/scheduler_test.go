@@ -40,6 +40,56 @@ func TestSchedulerCoalescesHooks(t *testing.T) {
 	}
 }
 
+const listCall = "GET /zones/{zone_id}/dns_records"
+
+// startScheduler runs a scheduler on a new world until its start-up sync
+// listed the zone.
+func startScheduler(t *testing.T, debounce time.Duration) (*world, *Scheduler) {
+	t.Helper()
+	w := newWorld(t)
+	s := NewScheduler(w.r, slog.New(slog.NewTextHandler(io.Discard, nil)), debounce)
+	go s.Run(t.Context())
+	waitFor(t, "the start-up sync", func() bool { return w.emu.Calls()[listCall] == 1 })
+	return w, s
+}
+
+// Hooks that keep arriving during the debounce are covered by the run
+// that follows it: a burst is one sync, not two.
+func TestSchedulerBurstIsOneSync(t *testing.T) {
+	w, s := startScheduler(t, 200*time.Millisecond)
+	w.emu.ResetCalls()
+	for i := range 20 { // spread over half the debounce
+		w.proxy("p" + itoa(i) + ".example.com")
+		s.Notify()
+		time.Sleep(5 * time.Millisecond)
+	}
+	waitFor(t, "20 records", func() bool { return len(w.emu.Records(w.zone.ID)) == 20 })
+	time.Sleep(500 * time.Millisecond) // a second run would have listed by now
+	if n := w.emu.Calls()[listCall]; n != 1 {
+		t.Fatalf("a burst of hooks cost %d syncs, want 1 (%v)", n, w.emu.Calls())
+	}
+}
+
+// A changed sync interval counts from the last run at once, without a
+// sync of its own: the old interval is not waited out.
+func TestSchedulerRescheduleUsesTheNewInterval(t *testing.T) {
+	w, s := startScheduler(t, 10*time.Millisecond)
+	// The default interval is ten minutes; one second is below what the
+	// API accepts, but the scheduler takes what the store says.
+	if _, _, err := w.st.UpdateSettings(t.Context(), func(st model.Settings) (model.Settings, error) {
+		st.DNSSyncIntervalSeconds = 1
+		return st, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Reschedule()
+	time.Sleep(200 * time.Millisecond)
+	if n := w.emu.Calls()[listCall]; n != 1 {
+		t.Fatalf("a reschedule ran a sync of its own: %d listings", n)
+	}
+	waitFor(t, "the periodic sync at the new interval", func() bool { return w.emu.Calls()[listCall] >= 2 })
+}
+
 // Switching zone removes the old zone's records, with the old settings'
 // credentials, and creates them in the new zone.
 func TestZoneSwitchCleansUp(t *testing.T) {

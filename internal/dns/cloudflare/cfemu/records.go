@@ -76,6 +76,18 @@ func (s *Server) AddRecord(zoneID string, rec Record) (Record, error) {
 	return out, nil
 }
 
+// DeleteRecord removes a record, as a user does in the dashboard.
+func (s *Server) DeleteRecord(zoneID, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	z := s.zone(zoneID)
+	if z == nil {
+		return fmt.Errorf("cfemu: no zone %s", zoneID)
+	}
+	_, err := z.remove(id)
+	return err
+}
+
 // Records returns a copy of a zone's records in creation order, nil for an
 // unknown zone.
 func (s *Server) Records(zoneID string) []Record {
