@@ -324,3 +324,57 @@ func TestListZones(t *testing.T) {
 		t.Fatalf("filtered: %d zones, %v", len(some), err)
 	}
 }
+
+// EnsureRecord with an id updates that record and no other: a copy of our
+// marker beside it stays, and an id whose record is not ours (another
+// marker, or another name) is refused without a write.
+func TestEnsureRecordByIDTouchesOnlyThatRecord(t *testing.T) {
+	f := newFixture(t)
+	p := f.provider(t)
+	ours, err := p.EnsureRecord(t.Context(), rec("a.example.com", "192.0.2.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, _ := f.emu.AddRecord(f.zone.ID, cfemu.Record{Type: "A", Name: "a.example.com", Content: "192.0.2.9", Comment: marker})
+	foreign, _ := f.emu.AddRecord(f.zone.ID, cfemu.Record{Type: "A", Name: "b.example.com", Content: "192.0.2.8", Comment: "hands off"})
+
+	want := rec("a.example.com", "192.0.2.2")
+	want.ID = ours.ID
+	got, err := p.EnsureRecord(t.Context(), want)
+	if err != nil || got.ID != ours.ID || got.Content != "192.0.2.2" || got.Owner != marker {
+		t.Fatalf("update by id: %+v, %v", got, err)
+	}
+	byID := map[string]cfemu.Record{}
+	for _, r := range f.emu.Records(f.zone.ID) {
+		byID[r.ID] = r
+	}
+	if c := byID[copied.ID]; c.Content != copied.Content || !c.ModifiedOn.Equal(copied.ModifiedOn) {
+		t.Fatalf("the copy of our marker was touched: %+v", c)
+	}
+
+	f.emu.ResetCalls()
+	for _, r := range []dns.Record{
+		{ID: foreign.ID, Name: "b.example.com", Type: "A", Content: "192.0.2.1"}, // not our marker
+		{ID: ours.ID, Name: "c.example.com", Type: "A", Content: "192.0.2.1"},    // our record, another name
+	} {
+		if _, err := p.EnsureRecord(t.Context(), r); !errors.Is(err, dns.ErrNotOurs) {
+			t.Errorf("EnsureRecord(%+v): %v, want ErrNotOurs", r, err)
+		}
+	}
+	for k := range f.emu.Calls() {
+		if !strings.HasPrefix(k, "GET ") {
+			t.Fatalf("a refused update wrote: %v", f.emu.Calls())
+		}
+	}
+}
+
+// Zone reads the zone's own name by its id.
+func TestZoneReadsTheNameByID(t *testing.T) {
+	f := newFixture(t)
+	other := f.emu.AddZone("other.org")
+	p := f.provider(t, func(o *Options) { o.ZoneID, o.ZoneName = other.ID, "example.com" })
+	z, err := p.Zone(t.Context())
+	if err != nil || z.Name != "other.org" || z.ID != other.ID {
+		t.Fatalf("Zone: %+v, %v", z, err)
+	}
+}
