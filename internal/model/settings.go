@@ -228,7 +228,7 @@ func (s Settings) CheckZone(actual string) error {
 
 // WithZoneName returns s with the zone's name as the provider gives it.
 // given is the name the client sent ("" for none): one that differs is a
-// field error, and so is a domain outside the zone.
+// field error, and so, when DNS is managed, is a domain outside the zone.
 func (s Settings) WithZoneName(actual, given string) (Settings, error) {
 	actual = strings.ToLower(strings.TrimSuffix(actual, "."))
 	if given = strings.ToLower(strings.TrimSuffix(given, ".")); given != "" && given != actual {
@@ -237,7 +237,7 @@ func (s Settings) WithZoneName(actual, given string) (Settings, error) {
 	if s.DNSProvider == ProviderCloudflare {
 		s.CloudflareZoneName = actual
 	}
-	if s.Domain != "" && !dns.InZone(s.Domain, actual) {
+	if s.Managed() && s.Domain != "" && !dns.InZone(s.Domain, actual) {
 		return s, fieldErr(s.zoneIDField(), fmt.Sprintf("the domain %q is not in the zone %q: choose the zone that holds it", s.Domain, actual))
 	}
 	return s, nil
