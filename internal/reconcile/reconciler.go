@@ -189,8 +189,10 @@ func (r *Reconciler) checkZone(ctx context.Context, p dns.Provider, st model.Set
 // CheckSettings reads, when a settings change chose a zone or credentials,
 // the zone's name from the provider by its id and returns updated with that
 // name: the client's word for it is never taken. A name the client gave
-// that differs, or a domain outside the zone, is a field error. It builds a
-// provider of its own, so it never waits behind a running sync.
+// that differs, or a domain outside the zone, is a field error. When the
+// provider cannot be asked, the change is kept as given: the sync checks
+// the zone before it writes. It builds a provider of its own, so it never
+// waits behind a running sync.
 func (r *Reconciler) CheckSettings(ctx context.Context, old, updated model.Settings, givenName string) (model.Settings, error) {
 	if updated.DNSProvider == model.ProviderNone || updated.DNSZoneID() == "" {
 		return updated, nil
@@ -214,7 +216,12 @@ func (r *Reconciler) CheckSettings(ctx context.Context, old, updated model.Setti
 	defer cancel()
 	z, err := zr.Zone(ctx)
 	if err != nil {
-		return updated, err
+		// The provider cannot say now (down, or the token is refused):
+		// the settings are saved as given, and every sync reads the zone
+		// again before it writes anything, refusing a name that is not
+		// the zone's.
+		r.log.Info("the DNS zone could not be read to check its name; the next sync checks it", slog.Any("err", err))
+		return updated, nil
 	}
 	return updated.WithZoneName(z.Name, givenName)
 }
