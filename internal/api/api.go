@@ -30,12 +30,11 @@ type Deps struct {
 
 // Server serves the HTTP API and the web UI.
 type Server struct {
-	store     *store.Store
-	auth      *auth.Service
-	log       *slog.Logger
-	userLimit *auth.Limiter
-	ipLimit   *auth.Limiter
-	handler   http.Handler
+	store   *store.Store
+	auth    *auth.Service
+	log     *slog.Logger
+	limits  *auth.Limiter // failed logins, per user name and client address
+	handler http.Handler
 
 	dnsProviders ProviderFactory
 	reconciler   *reconcile.Reconciler
@@ -96,11 +95,10 @@ func (s *Server) routes() []route {
 // New builds the server and its route table.
 func New(d Deps) *Server {
 	s := &Server{
-		store:     d.Store,
-		auth:      d.Auth,
-		log:       d.Log,
-		userLimit: auth.NewLimiter(5),
-		ipLimit:   auth.NewLimiter(20),
+		store:  d.Store,
+		auth:   d.Auth,
+		log:    d.Log,
+		limits: auth.NewLimiter(),
 
 		dnsProviders: d.DNS,
 		reconciler:   d.Reconciler,

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -25,10 +26,14 @@ func (s *Server) authenticate(r *http.Request) (model.User, error) {
 		if !ok {
 			return model.User{}, errorf(http.StatusUnauthorized, "", "Authorization header must be \"Bearer <token>\"")
 		}
-		return s.auth.TokenUser(r.Context(), strings.TrimSpace(token))
+		token = strings.TrimSpace(token)
+		if len(token) > maxSecret {
+			return model.User{}, auth.ErrUnauthenticated
+		}
+		return s.auth.TokenUser(r.Context(), token)
 	}
 	c, err := r.Cookie(sessionCookie)
-	if err != nil || c.Value == "" {
+	if err != nil || c.Value == "" || len(c.Value) > maxSecret {
 		return model.User{}, auth.ErrUnauthenticated
 	}
 	return s.auth.SessionUser(r.Context(), c.Value)
@@ -43,43 +48,95 @@ type userResponse struct {
 	User model.User `json:"user"`
 }
 
+// Credentials are bounded before anything else reads them: a login body
+// is small, and a user name or password longer than any real one is refused
+// before it reaches the limiter, bcrypt or the log.
+const (
+	maxCredentialBody = 4 << 10
+	maxUsername       = 64
+	maxPassword       = 72 // bcrypt's limit
+	maxLoggedName     = 32
+	maxSecret         = 256 // tokens and cookie values are far shorter
+)
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	var in loginRequest
-	if err := decode(w, r, &in); err != nil {
+	if err := decodeLimit(w, r, &in, maxCredentialBody); err != nil {
 		return err
 	}
 	switch {
 	case strings.TrimSpace(in.Username) == "":
 		return errorf(http.StatusBadRequest, "username", "username is required")
+	case len(in.Username) > maxUsername:
+		return errorf(http.StatusBadRequest, "username", "username must be at most %d bytes", maxUsername)
 	case in.Password == "":
 		return errorf(http.StatusBadRequest, "password", "password is required")
+	case len(in.Password) > maxPassword:
+		return errorf(http.StatusBadRequest, "password", "password must be at most %d bytes", maxPassword)
 	}
 	userKey := strings.ToLower(strings.TrimSpace(in.Username))
-	ipKey := clientIP(r)
-	if wait := max(s.userLimit.Wait(userKey), s.ipLimit.Wait(ipKey)); wait > 0 {
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		return errorf(http.StatusTooManyRequests, "", "too many failed logins; try again in %s", time.Duration(secs)*time.Second)
+	ip := clientIP(r)
+	if err := s.reserveAttempt(w, userKey, ip); err != nil {
+		return err
 	}
 	u, token, err := s.auth.Login(r.Context(), in.Username, in.Password)
 	if errors.Is(err, auth.ErrInvalidCredentials) {
-		s.userLimit.Fail(userKey)
-		s.ipLimit.Fail(ipKey)
-		s.log.WarnContext(r.Context(), "failed login", slog.String("username", userKey), slog.String("ip", ipKey))
+		s.log.WarnContext(r.Context(), "failed login", slog.String("username", logName(userKey)), slog.String("ip", ip))
 		return errorf(http.StatusUnauthorized, "", "invalid username or password")
 	}
 	if err != nil {
 		return err
 	}
-	s.userLimit.Reset(userKey)
-	s.ipLimit.Reset(ipKey)
+	s.limits.Reset(userLimitKey(userKey), ipLimitKey(ip))
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/",
 		MaxAge:   int(s.auth.SessionTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
-	s.log.InfoContext(r.Context(), "login", slog.String("username", u.Username), slog.String("ip", ipKey))
+	s.log.InfoContext(r.Context(), "login", slog.String("username", u.Username), slog.String("ip", ip))
 	return writeJSON(w, http.StatusOK, userResponse{User: u})
+}
+
+// reserveAttempt counts a password check against the user name and the
+// client address before it is made, or answers 429 when either is locked.
+func (s *Server) reserveAttempt(w http.ResponseWriter, userKey, ip string) error {
+	wait := s.limits.Reserve(auth.Key{Name: userLimitKey(userKey), Max: maxUserAttempts},
+		auth.Key{Name: ipLimitKey(ip), Max: maxAddressAttempts})
+	if wait <= 0 {
+		return nil
+	}
+	secs := int(math.Ceil(wait.Seconds()))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return errorf(http.StatusTooManyRequests, "", "too many failed logins; try again in %s", time.Duration(secs)*time.Second)
+}
+
+// Failed attempts allowed per user name and per client address within the
+// limiter's window (docs/api.md).
+const (
+	maxUserAttempts    = 5
+	maxAddressAttempts = 20
+)
+
+func userLimitKey(name string) string { return "user:" + name }
+
+// ipLimitKey groups IPv6 clients by /64, the block one host usually has:
+// counting single addresses would give it 2^64 tries.
+func ipLimitKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		return "ip:" + ip
+	}
+	p, _ := a.Prefix(64)
+	return "ip:" + p.String()
+}
+
+// logName is how a user name that failed to log in is logged: a short,
+// quoted prefix, so that no input can grow the log or forge a line.
+func logName(name string) string {
+	if len(name) > maxLoggedName {
+		return strconv.Quote(name[:maxLoggedName]) + "…"
+	}
+	return strconv.Quote(name)
 }
 
 // clientIP is the peer address. Headers such as X-Forwarded-For are not

@@ -1,0 +1,104 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Parallel guesses are counted before the password is checked: of 39 wrong
+// passwords sent at once, only the limit's worth reach bcrypt, and the right
+// password sent next is refused.
+func TestParallelLoginsAreCountedBeforeTheCheck(t *testing.T) {
+	e := newEnv(t)
+	// A hash slow enough that, were attempts counted only after the
+	// check, all guesses would be checked before the first one counted.
+	hash, err := bcrypt.GenerateFromPassword([]byte(adminPassword), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := e.store.UserByName(t.Context(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SetPasswordHash(t.Context(), admin.ID, string(hash)); err != nil {
+		t.Fatal(err)
+	}
+
+	start := make(chan struct{})
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for i := range 39 {
+		wg.Go(func() {
+			<-start
+			res := e.do(http.DefaultClient, "POST", "/api/auth/login",
+				map[string]string{"username": "admin", "password": "wrong password " + itoa(int64(i))})
+			res.Body.Close()
+			mu.Lock()
+			statuses[res.StatusCode]++
+			mu.Unlock()
+		})
+	}
+	close(start)
+	wg.Wait()
+	if statuses[http.StatusUnauthorized] != maxUserAttempts || statuses[http.StatusTooManyRequests] != 39-maxUserAttempts {
+		t.Fatalf("answers %v: want %d checked (401) and the rest refused (429)", statuses, maxUserAttempts)
+	}
+	res := e.do(http.DefaultClient, "POST", "/api/auth/login", map[string]string{"username": "admin", "password": adminPassword})
+	e.expectError(res, http.StatusTooManyRequests, "")
+}
+
+// Oversized credentials are refused before they reach the limiter, bcrypt
+// or the log, and a failed name is logged only as a short quoted prefix.
+func TestCredentialsAreBounded(t *testing.T) {
+	e := newEnv(t)
+	login := func(username, password string) *http.Response {
+		return e.do(http.DefaultClient, "POST", "/api/auth/login", map[string]string{"username": username, "password": password})
+	}
+	huge := strings.Repeat("u", 1<<20)
+	e.expectError(login(huge, "x"), http.StatusRequestEntityTooLarge, "")
+	e.expectError(login(strings.Repeat("u", maxUsername+1), "wrong password"), http.StatusBadRequest, "username")
+	e.expectError(login("admin", strings.Repeat("p", maxPassword+1)), http.StatusBadRequest, "password")
+	if n := e.srv.limits.Len(); n != 0 {
+		t.Fatalf("refused logins left %d limiter entries", n)
+	}
+	if strings.Contains(e.logs.String(), "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu") {
+		t.Fatal("an oversized user name was logged")
+	}
+
+	// A name at the bound, with a line break that would forge a log line.
+	name := "evil\nlevel=INFO msg=\"login\" " + strings.Repeat("x", maxUsername)
+	name = name[:maxUsername]
+	e.expectError(login(name, "wrong password"), http.StatusUnauthorized, "")
+	logs := e.logs.String()
+	// The 32-byte prefix ends after four of the x's.
+	if strings.Contains(logs, "\nlevel=info") || strings.Contains(logs, "xxxxx") {
+		t.Fatalf("failed name logged raw or in full:\n%s", logs)
+	}
+	if !strings.Contains(logs, `evil\\nlevel=info`) {
+		t.Fatalf("failed name not logged as an escaped prefix:\n%s", logs)
+	}
+
+	// Tokens and cookies longer than any real one are refused unread.
+	long := "dw_" + strings.Repeat("t", maxSecret)
+	e.expectError(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, "Authorization", "Bearer "+long), http.StatusUnauthorized, "")
+	e.expectError(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, "Cookie", sessionCookie+"="+long), http.StatusUnauthorized, "")
+}
+
+func TestIPLimitKey(t *testing.T) {
+	for _, tt := range []struct{ ip, want string }{
+		{"192.0.2.7", "ip:192.0.2.7"},
+		{"2001:db8:1:2:3:4:5:6", "ip:2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff::1", "ip:2001:db8:1:2::/64"},
+		{"::ffff:192.0.2.7", "ip:::ffff:192.0.2.7"},
+		{"not an address", "ip:not an address"},
+	} {
+		if got := ipLimitKey(tt.ip); got != tt.want {
+			t.Errorf("ipLimitKey(%q) = %q, want %q", tt.ip, got, tt.want)
+		}
+	}
+}
