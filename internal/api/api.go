@@ -54,6 +54,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/auth/login", public: true, handle: s.login},
 		{pattern: "POST /api/auth/logout", handle: s.logout},
 		{pattern: "GET /api/auth/me", handle: s.me},
+		{pattern: "PUT /api/auth/password", handle: s.changePassword},
+		{pattern: "DELETE /api/auth/sessions", handle: s.endSessions},
 
 		{pattern: "GET /api/tokens", handle: s.listTokens},
 		{pattern: "POST /api/tokens", handle: s.createToken},
@@ -139,18 +141,18 @@ func New(d Deps) *Server {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-type userKey struct{}
+type callerKey struct{}
 
 // wrap authenticates non-public routes and writes the handler's error.
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !rt.public {
-			u, err := s.authenticate(r)
+			c, err := s.authenticate(r)
 			if err != nil {
 				s.writeError(w, r, err)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+			r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
 		}
 		if err := rt.handle(w, r); err != nil {
 			s.writeError(w, r, err)
@@ -158,11 +160,15 @@ func (s *Server) wrap(rt route) http.Handler {
 	})
 }
 
-// user is the authenticated caller; wrap guarantees it on private routes.
-func user(r *http.Request) model.User {
-	u, _ := r.Context().Value(userKey{}).(model.User)
-	return u
+// callerOf is the authenticated caller; wrap guarantees it on private
+// routes.
+func callerOf(r *http.Request) caller {
+	c, _ := r.Context().Value(callerKey{}).(caller)
+	return c
 }
+
+// user is the authenticated caller's user.
+func user(r *http.Request) model.User { return callerOf(r).user }
 
 // pathID parses the {id} of a route.
 func pathID(r *http.Request) (int64, error) {

@@ -17,26 +17,46 @@ import (
 
 const sessionCookie = "dw_session"
 
+// caller is who sent a request, and how.
+type caller struct {
+	user    model.User
+	session bool // a browser session, not an API token
+}
+
 // authenticate finds the caller from a Bearer token or the session cookie.
 // A bad Authorization header fails even when a cookie is valid: a script
 // must learn that its token is wrong.
-func (s *Server) authenticate(r *http.Request) (model.User, error) {
+func (s *Server) authenticate(r *http.Request) (caller, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			return model.User{}, errorf(http.StatusUnauthorized, "", "Authorization header must be \"Bearer <token>\"")
+			return caller{}, errorf(http.StatusUnauthorized, "", "Authorization header must be \"Bearer <token>\"")
 		}
 		token = strings.TrimSpace(token)
 		if len(token) > maxSecret {
-			return model.User{}, auth.ErrUnauthenticated
+			return caller{}, auth.ErrUnauthenticated
 		}
-		return s.auth.TokenUser(r.Context(), token)
+		u, err := s.auth.TokenUser(r.Context(), token)
+		return caller{user: u}, err
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" || len(c.Value) > maxSecret {
-		return model.User{}, auth.ErrUnauthenticated
+		return caller{}, auth.ErrUnauthenticated
 	}
-	return s.auth.SessionUser(r.Context(), c.Value)
+	u, err := s.auth.SessionUser(r.Context(), c.Value)
+	return caller{user: u, session: true}, err
+}
+
+// setSessionCookie gives the browser a session; an empty token clears it.
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
+	maxAge := int(s.auth.SessionTTL.Seconds())
+	if token == "" {
+		maxAge = -1
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+	})
 }
 
 type loginRequest struct {
@@ -74,40 +94,50 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	case len(in.Password) > maxPassword:
 		return errorf(http.StatusBadRequest, "password", "password must be at most %d bytes", maxPassword)
 	}
-	userKey := strings.ToLower(strings.TrimSpace(in.Username))
-	ip := clientIP(r)
-	if err := s.reserveAttempt(w, userKey, ip); err != nil {
+	a, err := s.reserveAttempt(w, r, in.Username)
+	if err != nil {
 		return err
 	}
 	u, token, err := s.auth.Login(r.Context(), in.Username, in.Password)
+	if err := s.settleAttempt(r, a, err, "failed login",
+		errorf(http.StatusUnauthorized, "", "invalid username or password")); err != nil {
+		return err
+	}
+	s.setSessionCookie(w, r, token)
+	s.log.InfoContext(r.Context(), "login", slog.String("username", u.Username), slog.String("ip", a.ip))
+	return writeJSON(w, http.StatusOK, userResponse{User: u})
+}
+
+// attempt is a password check counted against a user name and an address.
+type attempt struct{ userKey, ip string }
+
+// reserveAttempt counts a password check against the user name and the
+// client address before it is made, or answers 429 when either is locked.
+func (s *Server) reserveAttempt(w http.ResponseWriter, r *http.Request, username string) (attempt, error) {
+	a := attempt{userKey: strings.ToLower(strings.TrimSpace(username)), ip: clientIP(r)}
+	wait := s.limits.Reserve(auth.Key{Name: userLimitKey(a.userKey), Max: maxUserAttempts},
+		auth.Key{Name: ipLimitKey(a.ip), Max: maxAddressAttempts})
+	if wait <= 0 {
+		return a, nil
+	}
+	secs := int(math.Ceil(wait.Seconds()))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return a, errorf(http.StatusTooManyRequests, "", "too many failed logins; try again in %s", time.Duration(secs)*time.Second)
+}
+
+// settleAttempt ends a counted password check with its outcome err: a wrong
+// password is logged (as failure) and answered with refusal; a right one
+// resets the counts.
+func (s *Server) settleAttempt(r *http.Request, a attempt, err error, failure string, refusal error) error {
 	if errors.Is(err, auth.ErrInvalidCredentials) {
-		s.log.WarnContext(r.Context(), "failed login", slog.String("username", logName(userKey)), slog.String("ip", ip))
-		return errorf(http.StatusUnauthorized, "", "invalid username or password")
+		s.log.WarnContext(r.Context(), failure, slog.String("username", logName(a.userKey)), slog.String("ip", a.ip))
+		return refusal
 	}
 	if err != nil {
 		return err
 	}
-	s.limits.Reset(userLimitKey(userKey), ipLimitKey(ip))
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/",
-		MaxAge:   int(s.auth.SessionTTL.Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
-	})
-	s.log.InfoContext(r.Context(), "login", slog.String("username", u.Username), slog.String("ip", ip))
-	return writeJSON(w, http.StatusOK, userResponse{User: u})
-}
-
-// reserveAttempt counts a password check against the user name and the
-// client address before it is made, or answers 429 when either is locked.
-func (s *Server) reserveAttempt(w http.ResponseWriter, userKey, ip string) error {
-	wait := s.limits.Reserve(auth.Key{Name: userLimitKey(userKey), Max: maxUserAttempts},
-		auth.Key{Name: ipLimitKey(ip), Max: maxAddressAttempts})
-	if wait <= 0 {
-		return nil
-	}
-	secs := int(math.Ceil(wait.Seconds()))
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return errorf(http.StatusTooManyRequests, "", "too many failed logins; try again in %s", time.Duration(secs)*time.Second)
+	s.limits.Reset(userLimitKey(a.userKey), ipLimitKey(a.ip))
+	return nil
 }
 
 // Failed attempts allowed per user name and per client address within the
@@ -155,8 +185,59 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	s.setSessionCookie(w, r, "")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type passwordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// changePassword sets the caller's password. It ends every session of the
+// user but gives the caller's browser a new one; API tokens stay valid.
+// Guessing the current password here counts like a failed login.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	var in passwordRequest
+	if err := decodeLimit(w, r, &in, maxCredentialBody); err != nil {
+		return err
+	}
+	switch {
+	case in.CurrentPassword == "":
+		return errorf(http.StatusBadRequest, "current_password", "current_password is required")
+	case len(in.CurrentPassword) > maxPassword:
+		return errorf(http.StatusBadRequest, "current_password", "current_password must be at most %d bytes", maxPassword)
+	}
+	if err := auth.CheckPasswordRules(in.NewPassword); err != nil {
+		return errorf(http.StatusBadRequest, "new_password", "new %s", err)
+	}
+	c := callerOf(r)
+	a, err := s.reserveAttempt(w, r, c.user.Username)
+	if err != nil {
+		return err
+	}
+	token, err := s.auth.ChangePassword(r.Context(), c.user.Username, in.CurrentPassword, in.NewPassword, c.session)
+	if err := s.settleAttempt(r, a, err, "wrong current password",
+		errorf(http.StatusBadRequest, "current_password", "the current password is wrong")); err != nil {
+		return err
+	}
+	if token != "" {
+		s.setSessionCookie(w, r, token)
+	}
+	s.log.InfoContext(r.Context(), "password changed; all sessions ended", slog.String("username", c.user.Username), slog.String("ip", a.ip))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// endSessions signs the user out everywhere, this browser included.
+func (s *Server) endSessions(w http.ResponseWriter, r *http.Request) error {
+	u := user(r)
+	if err := s.auth.EndSessions(r.Context(), u.ID); err != nil {
+		return err
+	}
+	s.setSessionCookie(w, r, "")
+	s.log.InfoContext(r.Context(), "all sessions ended", slog.String("username", u.Username), slog.String("ip", clientIP(r)))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"sync"
 	"testing"
@@ -101,4 +102,90 @@ func TestIPLimitKey(t *testing.T) {
 			t.Errorf("ipLimitKey(%q) = %q, want %q", tt.ip, got, tt.want)
 		}
 	}
+}
+
+// sessionCookieOf returns the session cookie a response sets, or nil.
+func sessionCookieOf(res *http.Response) *http.Cookie {
+	for _, c := range res.Cookies() {
+		if c.Name == sessionCookie {
+			return c
+		}
+	}
+	return nil
+}
+
+// newSession logs in on a new client.
+func (e *env) newSession(password string) *http.Client {
+	e.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	e.expect(e.do(c, "POST", "/api/auth/login", map[string]string{"username": "admin", "password": password}), http.StatusOK)
+	return c
+}
+
+func TestChangePassword(t *testing.T) {
+	e := newEnv(t)
+	other := e.newSession(adminPassword)
+	token := decodeInto[createdToken](t, e.expect(e.do(e.client, "POST", "/api/tokens", map[string]string{"name": "ci"}), http.StatusCreated)).Token
+	const newPassword = "a new and longer password"
+	for _, tt := range []struct {
+		name  string
+		body  any
+		field string
+	}{
+		{"no current", map[string]string{"new_password": newPassword}, "current_password"},
+		{"wrong current", map[string]string{"current_password": "wrong password", "new_password": newPassword}, "current_password"},
+		{"huge current", map[string]string{"current_password": strings.Repeat("p", 100), "new_password": newPassword}, "current_password"},
+		{"short new", map[string]string{"current_password": adminPassword, "new_password": "short"}, "new_password"},
+		{"long new", map[string]string{"current_password": adminPassword, "new_password": strings.Repeat("p", 73)}, "new_password"},
+		{"unknown field", map[string]string{"current_password": adminPassword, "password": newPassword}, "password"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e.expectError(e.do(e.client, "PUT", "/api/auth/password", tt.body), http.StatusBadRequest, tt.field)
+		})
+	}
+	// Nothing changed by the refused attempts.
+	e.expect(e.do(other, "GET", "/api/auth/me", nil), http.StatusOK)
+
+	res := e.do(e.client, "PUT", "/api/auth/password", map[string]string{"current_password": adminPassword, "new_password": newPassword})
+	e.expect(res, http.StatusNoContent)
+	if c := sessionCookieOf(res); c == nil || c.Value == "" || c.MaxAge <= 0 {
+		t.Fatalf("the caller got no new session: %+v", c)
+	}
+	e.expect(e.do(e.client, "GET", "/api/auth/me", nil), http.StatusOK)
+	e.expectError(e.do(other, "GET", "/api/auth/me", nil), http.StatusUnauthorized, "")
+	e.expect(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, "Authorization", "Bearer "+token), http.StatusOK)
+	e.expectError(e.do(http.DefaultClient, "POST", "/api/auth/login", map[string]string{"username": "admin", "password": adminPassword}), http.StatusUnauthorized, "")
+	e.newSession(newPassword)
+	logs := e.logs.String()
+	if strings.Contains(logs, newPassword) || strings.Contains(logs, adminPassword) {
+		t.Fatal("a password was logged")
+	}
+}
+
+// Guessing the current password is limited like guessing at the login.
+func TestChangePasswordGuessesAreLimited(t *testing.T) {
+	e := newEnv(t)
+	for range maxUserAttempts {
+		e.expectError(e.do(e.client, "PUT", "/api/auth/password",
+			map[string]string{"current_password": "wrong password", "new_password": "a new password"}), http.StatusBadRequest, "current_password")
+	}
+	e.expectError(e.do(e.client, "PUT", "/api/auth/password",
+		map[string]string{"current_password": adminPassword, "new_password": "a new password"}), http.StatusTooManyRequests, "")
+}
+
+func TestSignOutEverywhere(t *testing.T) {
+	e := newEnv(t)
+	other := e.newSession(adminPassword)
+	token := decodeInto[createdToken](t, e.expect(e.do(e.client, "POST", "/api/tokens", map[string]string{"name": "ci"}), http.StatusCreated)).Token
+	res := e.do(e.client, "DELETE", "/api/auth/sessions", nil)
+	e.expect(res, http.StatusNoContent)
+	if c := sessionCookieOf(res); c == nil || c.MaxAge >= 0 {
+		t.Fatalf("the caller's cookie was not cleared: %+v", c)
+	}
+	for _, c := range []*http.Client{e.client, other} {
+		e.expectError(e.do(c, "GET", "/api/auth/me", nil), http.StatusUnauthorized, "")
+	}
+	e.expect(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, "Authorization", "Bearer "+token), http.StatusOK)
+	e.newSession(adminPassword) // logging in again works
 }

@@ -8,6 +8,9 @@ type User struct {
 	Username     string    `json:"username"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"-"`
+	// SessionEpoch goes up when the password changes or every session is
+	// ended; only sessions of the current epoch are valid.
+	SessionEpoch int64 `json:"-"`
 }
 
 // APIToken is a script's credential; the token itself is kept only hashed.

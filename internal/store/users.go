@@ -28,40 +28,65 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 	return nil
 }
 
-// SetPasswordHash replaces a user's password hash.
+// SetPasswordHash replaces a user's password hash and ends all the user's
+// sessions: none opened with the old password may outlive it.
 func (s *Store) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
-	return affected(s.db.ExecContext(ctx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
-		hash, s.now(), userID))
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := affected(tx.ExecContext(ctx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+			hash, s.now(), userID)); err != nil {
+			return err
+		}
+		return endSessions(ctx, tx, userID)
+	})
+}
+
+// EndSessions ends every session of a user ("sign out everywhere").
+func (s *Store) EndSessions(ctx context.Context, userID int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return endSessions(ctx, tx, userID) })
+}
+
+// endSessions moves the user to a new session epoch, which refuses every
+// session of the old one, and deletes those sessions.
+func endSessions(ctx context.Context, tx *sql.Tx, userID int64) error {
+	if err := affected(tx.ExecContext(ctx, "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?", userID)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", userID)
+	return err
 }
 
 // UserByName finds a user by name, ignoring case.
 func (s *Store) UserByName(ctx context.Context, name string) (model.User, error) {
 	var u model.User
-	err := s.db.QueryRowContext(ctx, "SELECT id, username, password_hash, created_at FROM users WHERE username = ?", name).
-		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.CreatedAt)
+	err := s.db.QueryRowContext(ctx, "SELECT id, username, password_hash, created_at, session_epoch FROM users WHERE username = ?", name).
+		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.CreatedAt, &u.SessionEpoch)
 	return u, mapErr(err)
 }
 
-// CreateSession stores a session by the hash of its cookie value, and drops
-// expired sessions on the way so the table does not grow.
-func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byte, expires time.Time) error {
+// CreateSession stores a session of the user's session epoch (as read with
+// the password hash that was checked, so a password change in between
+// leaves it void) by the hash of its cookie value, and drops expired
+// sessions on the way so the table does not grow.
+func (s *Store) CreateSession(ctx context.Context, u model.User, tokenHash []byte, expires time.Time) error {
 	now := s.now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= ?", now); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-			tokenHash, userID, now, expires.UTC())
+		_, err := tx.ExecContext(ctx, "INSERT INTO sessions (token_hash, user_id, epoch, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+			tokenHash, u.ID, u.SessionEpoch, now, expires.UTC())
 		return mapErr(err)
 	})
 }
 
-// SessionUser returns the user of an unexpired session.
+// SessionUser returns the user of an unexpired session of the user's
+// current epoch.
 func (s *Store) SessionUser(ctx context.Context, tokenHash []byte) (model.User, error) {
 	var u model.User
-	err := s.db.QueryRowContext(ctx, `SELECT u.id, u.username, u.created_at FROM sessions s
-		JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, s.now()).
-		Scan(&u.ID, &u.Username, &u.CreatedAt)
+	err := s.db.QueryRowContext(ctx, `SELECT u.id, u.username, u.created_at, u.session_epoch FROM sessions s
+		JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND s.epoch = u.session_epoch`,
+		tokenHash, s.now()).
+		Scan(&u.ID, &u.Username, &u.CreatedAt, &u.SessionEpoch)
 	return u, mapErr(err)
 }
 

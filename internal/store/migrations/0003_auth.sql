@@ -1,0 +1,7 @@
+-- Authentication hardening. A user's session epoch goes up with every
+-- password change and "sign out everywhere"; a session is valid only while
+-- its epoch is the user's, so no session opened before survives.
+
+ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sessions_user_id ON sessions (user_id);
