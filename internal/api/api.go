@@ -152,6 +152,10 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.writeError(w, r, err)
 				return
 			}
+			if !c.mayWrite() && r.Method != http.MethodGet && r.Method != http.MethodHead {
+				s.writeError(w, r, errorf(http.StatusForbidden, "", "this API token is read-only: it may only GET"))
+				return
+			}
 			r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
 		}
 		if err := rt.handle(w, r); err != nil {

@@ -20,8 +20,12 @@ const sessionCookie = "dw_session"
 // caller is who sent a request, and how.
 type caller struct {
 	user    model.User
-	session bool // a browser session, not an API token
+	session bool            // a browser session
+	token   *model.APIToken // or the API token it used
 }
+
+// mayWrite tells whether the caller may send requests that change things.
+func (c caller) mayWrite() bool { return c.token == nil || c.token.Scope == model.TokenScopeFull }
 
 // authenticate finds the caller from a Bearer token or the session cookie.
 // A bad Authorization header fails even when a cookie is valid: a script
@@ -36,8 +40,8 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 		if len(token) > maxSecret {
 			return caller{}, auth.ErrUnauthenticated
 		}
-		u, err := s.auth.TokenUser(r.Context(), token)
-		return caller{user: u}, err
+		u, t, err := s.auth.TokenUser(r.Context(), token)
+		return caller{user: u, token: &t}, err
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" || len(c.Value) > maxSecret {
@@ -247,24 +251,54 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 }
 
 type tokenRequest struct {
-	Name string `json:"name"`
+	Name          string `json:"name"`
+	Scope         string `json:"scope"`           // "full" when empty
+	ExpiresInDays *int   `json:"expires_in_days"` // nil: never
 }
+
+// maxTokenDays bounds a token's lifetime: ten years.
+const maxTokenDays = 3650
 
 type createdToken struct {
 	model.APIToken
 	Token string `json:"token"` // shown this once
 }
 
+// createToken makes a token for the caller. Only a session or a full-scope
+// token may (a read token is refused earlier, by wrap), and a token made
+// with an expiring token expires no later than it.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	c := callerOf(r)
+	if !c.mayWrite() {
+		return errorf(http.StatusForbidden, "", "only a session or a full-scope token may create tokens")
+	}
 	var in tokenRequest
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" || len(name) > 100 {
+	t := model.APIToken{UserID: c.user.ID, Name: strings.TrimSpace(in.Name), Scope: in.Scope}
+	if t.Name == "" || len(t.Name) > 100 {
 		return errorf(http.StatusBadRequest, "name", "name is required (at most 100 characters)")
 	}
-	t, token, err := s.auth.CreateToken(r.Context(), user(r).ID, name)
+	switch t.Scope {
+	case "":
+		t.Scope = model.TokenScopeFull
+	case model.TokenScopeFull, model.TokenScopeRead:
+	default:
+		return errorf(http.StatusBadRequest, "scope", "scope must be %q or %q", model.TokenScopeFull, model.TokenScopeRead)
+	}
+	if d := in.ExpiresInDays; d != nil {
+		if *d < 1 || *d > maxTokenDays {
+			return errorf(http.StatusBadRequest, "expires_in_days", "expires_in_days must be 1 to %d, or null for never", maxTokenDays)
+		}
+		at := time.Now().UTC().AddDate(0, 0, *d).Truncate(time.Second)
+		t.ExpiresAt = &at
+	}
+	if c.token != nil && c.token.ExpiresAt != nil && (t.ExpiresAt == nil || t.ExpiresAt.After(*c.token.ExpiresAt)) {
+		return errorf(http.StatusBadRequest, "expires_in_days", "a token made with an expiring token must expire no later than it (%s)",
+			c.token.ExpiresAt.Format(time.RFC3339))
+	}
+	t, token, err := s.auth.CreateToken(r.Context(), t)
 	if err != nil {
 		return err
 	}

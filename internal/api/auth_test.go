@@ -6,8 +6,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/dockerwatcher/docker-watcher/internal/auth"
+	"github.com/dockerwatcher/docker-watcher/internal/model"
 )
 
 // Parallel guesses are counted before the password is checked: of 39 wrong
@@ -188,4 +192,94 @@ func TestSignOutEverywhere(t *testing.T) {
 	}
 	e.expect(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, "Authorization", "Bearer "+token), http.StatusOK)
 	e.newSession(adminPassword) // logging in again works
+}
+
+// createToken creates a token through the API with the given client and
+// extra headers, and returns it.
+func (e *env) createToken(c *http.Client, body map[string]any, header ...string) createdToken {
+	e.t.Helper()
+	return decodeInto[createdToken](e.t, e.expect(e.do(c, "POST", "/api/tokens", body, header...), http.StatusCreated))
+}
+
+func bearer(token string) []string { return []string{"Authorization", "Bearer " + token} }
+
+func TestTokenValidation(t *testing.T) {
+	e := newEnv(t)
+	for _, tt := range []struct {
+		body  string
+		field string
+	}{
+		{`{"name":"x","scope":"admin"}`, "scope"},
+		{`{"name":"x","expires_in_days":0}`, "expires_in_days"},
+		{`{"name":"x","expires_in_days":3651}`, "expires_in_days"},
+		{`{"name":"x","expires_in_days":"soon"}`, "expires_in_days"},
+		{`{"name":"x","expires_at":"2030-01-01T00:00:00Z"}`, "expires_at"},
+	} {
+		e.expectError(e.do(e.client, "POST", "/api/tokens", tt.body), http.StatusBadRequest, tt.field)
+	}
+	full := e.createToken(e.client, map[string]any{"name": "default"})
+	if full.Scope != "full" || full.ExpiresAt != nil {
+		t.Fatalf("default token %+v, want full scope, no expiry", full)
+	}
+	week := e.createToken(e.client, map[string]any{"name": "week", "expires_in_days": 7, "scope": "read"})
+	if d := time.Until(*week.ExpiresAt); week.Scope != "read" || d < 7*24*time.Hour-time.Minute || d > 7*24*time.Hour {
+		t.Fatalf("7-day token %+v", week)
+	}
+	list := decodeInto[[]map[string]any](t, e.expect(e.do(e.client, "GET", "/api/tokens", nil), http.StatusOK))
+	if len(list) != 2 || list[0]["scope"] != "read" || list[0]["expires_at"] == nil || list[1]["expires_at"] != nil {
+		t.Fatalf("tokens %v", list)
+	}
+}
+
+// A read token reads, and nothing else: no change, no new token.
+func TestReadScopeToken(t *testing.T) {
+	e := newEnv(t)
+	read := e.createToken(e.client, map[string]any{"name": "grafana", "scope": "read"})
+	h := bearer(read.Token)
+	e.expect(e.do(http.DefaultClient, "GET", "/api/settings", nil, h...), http.StatusOK)
+	e.expect(e.do(http.DefaultClient, "GET", "/metrics", nil, h...), http.StatusOK)
+	e.expect(e.do(http.DefaultClient, "HEAD", "/api/auth/me", nil, h...), http.StatusOK)
+	for _, rq := range []struct{ method, path, body string }{
+		{"PUT", "/api/settings", `{"domain":"evil.example"}`},
+		{"POST", "/api/tokens", `{"name":"escalate"}`},
+		{"DELETE", "/api/tokens/" + itoa(read.ID), ""},
+		{"POST", "/api/proxies", `{"domain":"x.example.com","forward_scheme":"http","forward_host":"h","forward_port":80}`},
+		{"PUT", "/api/auth/password", `{"current_password":"x","new_password":"yyyyyyyy"}`},
+		{"DELETE", "/api/auth/sessions", ""},
+	} {
+		e.expectError(e.do(http.DefaultClient, rq.method, rq.path, rq.body, h...), http.StatusForbidden, "")
+	}
+	if st, _ := e.store.Settings(t.Context()); st.Domain != "" {
+		t.Fatalf("a read token changed settings: %q", st.Domain)
+	}
+	if ts, _ := e.store.APITokens(t.Context(), 1); len(ts) != 1 {
+		t.Fatalf("tokens after a read token's attempts: %+v", ts)
+	}
+	e.expect(e.do(e.client, "GET", "/api/auth/me", nil), http.StatusOK) // sessions untouched
+}
+
+// A full token may create tokens, but one made with an expiring token
+// cannot outlive it.
+func TestTokenCreatedByToken(t *testing.T) {
+	e := newEnv(t)
+	full := e.createToken(e.client, map[string]any{"name": "ci"})
+	child := e.createToken(http.DefaultClient, map[string]any{"name": "child", "scope": "read"}, bearer(full.Token)...)
+	e.expect(e.do(http.DefaultClient, "GET", "/api/settings", nil, bearer(child.Token)...), http.StatusOK)
+
+	expiring := e.createToken(e.client, map[string]any{"name": "week", "expires_in_days": 7})
+	h := bearer(expiring.Token)
+	e.expectError(e.do(http.DefaultClient, "POST", "/api/tokens", map[string]any{"name": "forever"}, h...), http.StatusBadRequest, "expires_in_days")
+	e.expectError(e.do(http.DefaultClient, "POST", "/api/tokens", map[string]any{"name": "longer", "expires_in_days": 8}, h...), http.StatusBadRequest, "expires_in_days")
+	e.createToken(http.DefaultClient, map[string]any{"name": "shorter", "expires_in_days": 7}, h...)
+}
+
+func TestExpiredTokenRefused(t *testing.T) {
+	e := newEnv(t)
+	past := time.Now().Add(-time.Second)
+	const token = auth.TokenPrefix + "expired-token-for-the-test"
+	if err := e.store.CreateAPIToken(t.Context(), &model.APIToken{UserID: 1, Name: "old", Prefix: token[:9],
+		Scope: model.TokenScopeFull, ExpiresAt: &past}, auth.Hash(token)); err != nil {
+		t.Fatal(err)
+	}
+	e.expectError(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, bearer(token)...), http.StatusUnauthorized, "")
 }

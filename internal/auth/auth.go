@@ -188,23 +188,23 @@ func (s *Service) SessionUser(ctx context.Context, sessionToken string) (model.U
 	return u, err
 }
 
-// TokenUser returns the owner of an API token.
-func (s *Service) TokenUser(ctx context.Context, token string) (model.User, error) {
+// TokenUser returns an unexpired API token and its owner.
+func (s *Service) TokenUser(ctx context.Context, token string) (model.User, model.APIToken, error) {
 	if !strings.HasPrefix(token, TokenPrefix) {
-		return model.User{}, ErrUnauthenticated
+		return model.User{}, model.APIToken{}, ErrUnauthenticated
 	}
-	u, err := s.Store.TokenUser(ctx, Hash(token))
+	u, t, err := s.Store.TokenUser(ctx, Hash(token))
 	if errors.Is(err, store.ErrNotFound) {
-		return u, ErrUnauthenticated
+		return u, t, ErrUnauthenticated
 	}
-	return u, err
+	return u, t, err
 }
 
-// CreateToken makes a new API token for a user; the token is returned this
-// once and kept only hashed.
-func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (model.APIToken, string, error) {
+// CreateToken makes a new API token from t (user, name, scope, expiry);
+// the token is returned this once and kept only hashed.
+func (s *Service) CreateToken(ctx context.Context, t model.APIToken) (model.APIToken, string, error) {
 	token := TokenPrefix + randomString(32)
-	t := model.APIToken{UserID: userID, Name: name, Prefix: token[:len(TokenPrefix)+6]}
+	t.Prefix = token[:len(TokenPrefix)+6]
 	if err := s.Store.CreateAPIToken(ctx, &t, Hash(token)); err != nil {
 		return t, "", err
 	}
