@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,10 @@ type Deps struct {
 
 	Reconciler *reconcile.Reconciler // DNS syncs
 	Hooks      Hooks                 // told when consumers change
+
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (config DW_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the HTTP API and the web UI.
@@ -34,6 +39,7 @@ type Server struct {
 	auth    *auth.Service
 	log     *slog.Logger
 	limits  *auth.Limiter // failed logins, per user name and client address
+	trusted []netip.Prefix
 	handler http.Handler
 
 	dnsProviders ProviderFactory
@@ -97,10 +103,11 @@ func (s *Server) routes() []route {
 // New builds the server and its route table.
 func New(d Deps) *Server {
 	s := &Server{
-		store:  d.Store,
-		auth:   d.Auth,
-		log:    d.Log,
-		limits: auth.NewLimiter(),
+		store:   d.Store,
+		auth:    d.Auth,
+		log:     d.Log,
+		limits:  auth.NewLimiter(),
+		trusted: d.TrustedProxies,
 
 		dnsProviders: d.DNS,
 		reconciler:   d.Reconciler,
@@ -135,8 +142,21 @@ func New(d Deps) *Server {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{Error: "cross-origin request refused"})
 	}))
-	s.handler = cop.Handler(mux)
+	s.handler = securityHeaders(cop.Handler(mux))
 	return s
+}
+
+// securityHeaders sets the headers every answer carries, UI and API. The
+// policy here forbids everything, which suits JSON; the UI's page replaces
+// it with the one it needs (web.ContentSecurityPolicy), no framing either.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -59,7 +59,7 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, token 
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.viaTLS(r),
 	})
 }
 
@@ -118,7 +118,7 @@ type attempt struct{ userKey, ip string }
 // reserveAttempt counts a password check against the user name and the
 // client address before it is made, or answers 429 when either is locked.
 func (s *Server) reserveAttempt(w http.ResponseWriter, r *http.Request, username string) (attempt, error) {
-	a := attempt{userKey: strings.ToLower(strings.TrimSpace(username)), ip: clientIP(r)}
+	a := attempt{userKey: strings.ToLower(strings.TrimSpace(username)), ip: s.clientIP(r)}
 	wait := s.limits.Reserve(auth.Key{Name: userLimitKey(a.userKey), Max: maxUserAttempts},
 		auth.Key{Name: ipLimitKey(a.ip), Max: maxAddressAttempts})
 	if wait <= 0 {
@@ -173,9 +173,52 @@ func logName(name string) string {
 	return strconv.Quote(name)
 }
 
-// clientIP is the peer address. Headers such as X-Forwarded-For are not
-// trusted: anyone could send them to dodge the login limit.
-func clientIP(r *http.Request) string {
+// clientIP is the address of the client. X-Forwarded-For is believed only
+// from a trusted proxy (anyone else could send it to dodge the login limit),
+// and only its entries added by trusted proxies: the client is the
+// right-most address that is not a trusted proxy.
+func (s *Server) clientIP(r *http.Request) string {
+	peer := peerAddr(r)
+	if !s.trustedProxy(peer) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		a, err := netip.ParseAddr(hop)
+		if err != nil {
+			break // malformed: stop believing the header here
+		}
+		if !s.trustedProxy(hop) {
+			return a.Unmap().String()
+		}
+	}
+	return peer
+}
+
+// viaTLS tells whether the client's connection is encrypted: ours is, or a
+// trusted proxy says the client's was (X-Forwarded-Proto: https).
+func (s *Server) viaTLS(r *http.Request) bool {
+	return r.TLS != nil ||
+		s.trustedProxy(peerAddr(r)) && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")
+}
+
+func (s *Server) trustedProxy(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// peerAddr is the address of the connection's other end.
+func peerAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -241,7 +284,7 @@ func (s *Server) endSessions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.setSessionCookie(w, r, "")
-	s.log.InfoContext(r.Context(), "all sessions ended", slog.String("username", u.Username), slog.String("ip", clientIP(r)))
+	s.log.InfoContext(r.Context(), "all sessions ended", slog.String("username", u.Username), slog.String("ip", s.clientIP(r)))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -130,7 +130,7 @@ func Serve(ctx context.Context, cfg config.Config, logOut io.Writer) error {
 	rec := reconcile.New(st, dnsProviders, log, reg)
 	sched := reconcile.NewScheduler(rec, log, hookDebounce)
 	handler := api.New(api.Deps{Store: st, Auth: authn, Log: log, Metrics: reg, UI: web.Handler(),
-		DNS: dnsProviders, Reconciler: rec, Hooks: sched})
+		DNS: dnsProviders, Reconciler: rec, Hooks: sched, TrustedProxies: cfg.TrustedProxies})
 	bg, stopBackground := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { sched.Run(bg) })
