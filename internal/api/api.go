@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,17 +30,21 @@ type Deps struct {
 
 	Reconciler *reconcile.Reconciler // DNS syncs
 	Hooks      Hooks                 // told when consumers change
+
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (config DW_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the HTTP API and the web UI.
 type Server struct {
-	store     *store.Store
-	auth      *auth.Service
-	log       *slog.Logger
-	userLimit *auth.Limiter
-	ipLimit   *auth.Limiter
-	handler   http.Handler
-	metrics   http.Handler
+	store   *store.Store
+	auth    *auth.Service
+	log     *slog.Logger
+	limits  *auth.Limiter // failed logins, per user name and client address
+	trusted []netip.Prefix
+	handler http.Handler
+	metrics http.Handler
 
 	dnsProviders ProviderFactory
 	reconciler   *reconcile.Reconciler
@@ -61,6 +66,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/auth/login", public: true, handle: s.login},
 		{pattern: "POST /api/auth/logout", handle: s.logout},
 		{pattern: "GET /api/auth/me", handle: s.me},
+		{pattern: "PUT /api/auth/password", handle: s.changePassword},
+		{pattern: "DELETE /api/auth/sessions", handle: s.endSessions},
 
 		{pattern: "GET /api/tokens", handle: s.listTokens},
 		{pattern: "POST /api/tokens", handle: s.createToken},
@@ -102,11 +109,11 @@ func (s *Server) routes() []route {
 // New builds the server and its route table.
 func New(d Deps) *Server {
 	s := &Server{
-		store:     d.Store,
-		auth:      d.Auth,
-		log:       d.Log,
-		userLimit: auth.NewLimiter(5),
-		ipLimit:   auth.NewLimiter(20),
+		store:   d.Store,
+		auth:    d.Auth,
+		log:     d.Log,
+		limits:  auth.NewLimiter(),
+		trusted: d.TrustedProxies,
 
 		dnsProviders: d.DNS,
 		reconciler:   d.Reconciler,
@@ -144,24 +151,41 @@ func New(d Deps) *Server {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{Error: "cross-origin request refused"})
 	}))
-	s.handler = cop.Handler(mux)
+	s.handler = securityHeaders(cop.Handler(mux))
 	return s
+}
+
+// securityHeaders sets the headers every answer carries, UI and API. The
+// policy here forbids everything, which suits JSON; the UI's page replaces
+// it with the one it needs (web.ContentSecurityPolicy), no framing either.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-type userKey struct{}
+type callerKey struct{}
 
 // wrap authenticates non-public routes and writes the handler's error.
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !rt.public {
-			u, err := s.authenticate(r)
+			c, err := s.authenticate(r)
 			if err != nil {
 				s.writeError(w, r, err)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+			if !c.mayWrite() && r.Method != http.MethodGet && r.Method != http.MethodHead {
+				s.writeError(w, r, errorf(http.StatusForbidden, "", "this API token is read-only: it may only GET"))
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
 		}
 		if err := rt.handle(w, r); err != nil {
 			s.writeError(w, r, err)
@@ -206,11 +230,15 @@ func methodNotAllowedRoutes(routes []route) []route {
 	return out
 }
 
-// user is the authenticated caller; wrap guarantees it on private routes.
-func user(r *http.Request) model.User {
-	u, _ := r.Context().Value(userKey{}).(model.User)
-	return u
+// callerOf is the authenticated caller; wrap guarantees it on private
+// routes.
+func callerOf(r *http.Request) caller {
+	c, _ := r.Context().Value(callerKey{}).(caller)
+	return c
 }
+
+// user is the authenticated caller's user.
+func user(r *http.Request) model.User { return callerOf(r).user }
 
 // pathID parses the {id} of a route.
 func pathID(r *http.Request) (int64, error) {

@@ -25,7 +25,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 // decode reads one JSON object into v, refusing unknown fields, and turns
 // every failure into a 400 that names the field where one is at fault.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	return decodeLimit(w, r, v, maxBody)
+}
+
+// decodeLimit is decode with a smaller bound on the body, for bodies that
+// are small by nature (credentials).
+func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {

@@ -130,7 +130,7 @@ func Serve(ctx context.Context, cfg config.Config, logOut io.Writer) error {
 	rec := reconcile.New(st, dnsProviders, log, reg)
 	sched := reconcile.NewScheduler(rec, log, hookDebounce)
 	handler := api.New(api.Deps{Store: st, Auth: authn, Log: log, Metrics: reg, UI: web.Handler(),
-		DNS: dnsProviders, Reconciler: rec, Hooks: sched})
+		DNS: dnsProviders, Reconciler: rec, Hooks: sched, TrustedProxies: cfg.TrustedProxies})
 	bg, stopBackground := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { sched.Run(bg) })
@@ -146,6 +146,7 @@ func Serve(ctx context.Context, cfg config.Config, logOut io.Writer) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10, // far more than a browser sends; the default is 1 MB
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -69,7 +69,8 @@ func (s *Service) HashPassword(pw string) (string, error) {
 }
 
 // EnsureAdmin creates the admin user at first start. With a password given
-// (DW_ADMIN_PASSWORD), the admin's password is set to it at every start;
+// (DW_ADMIN_PASSWORD), the admin's password is set to it at every start (a
+// change ends the admin's sessions, as every password change does);
 // without one, a random password is generated at first start and returned
 // so the caller can print it once. It returns "" when nothing was generated.
 func (s *Service) EnsureAdmin(ctx context.Context, password string) (generated string, err error) {
@@ -108,22 +109,69 @@ func (s *Service) EnsureAdmin(ctx context.Context, password string) (generated s
 // Login checks a user's password and opens a session. It returns the
 // session's cookie value.
 func (s *Service) Login(ctx context.Context, username, password string) (model.User, string, error) {
-	u, err := s.Store.UserByName(ctx, strings.TrimSpace(username))
-	if errors.Is(err, store.ErrNotFound) {
-		bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
-		return u, "", ErrInvalidCredentials
-	}
+	u, err := s.checkPassword(ctx, username, password)
 	if err != nil {
 		return u, "", err
 	}
+	token, err := s.openSession(ctx, u)
+	return u, token, err
+}
+
+// checkPassword returns the user whose name and password these are, or
+// ErrInvalidCredentials.
+func (s *Service) checkPassword(ctx context.Context, username, password string) (model.User, error) {
+	u, err := s.Store.UserByName(ctx, strings.TrimSpace(username))
+	if errors.Is(err, store.ErrNotFound) {
+		bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		return u, ErrInvalidCredentials
+	}
+	if err != nil {
+		return u, err
+	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return u, "", ErrInvalidCredentials
+		return u, ErrInvalidCredentials
 	}
+	return u, nil
+}
+
+// openSession stores a new session of u's session epoch and returns its
+// cookie value.
+func (s *Service) openSession(ctx context.Context, u model.User) (string, error) {
 	token := randomString(32)
-	if err := s.Store.CreateSession(ctx, u.ID, Hash(token), time.Now().Add(s.SessionTTL)); err != nil {
-		return u, "", fmt.Errorf("create session: %w", err)
+	if err := s.Store.CreateSession(ctx, u, Hash(token), time.Now().Add(s.SessionTTL)); err != nil {
+		return "", fmt.Errorf("create session: %w", err)
 	}
-	return u, token, nil
+	return token, nil
+}
+
+// ChangePassword sets a user's new password after checking the current one
+// (ErrInvalidCredentials when wrong), which ends all the user's sessions.
+// With renew, it opens a new session for the caller and returns its cookie
+// value. API tokens stay valid.
+func (s *Service) ChangePassword(ctx context.Context, username, current, next string, renew bool) (string, error) {
+	u, err := s.checkPassword(ctx, username, current)
+	if err != nil {
+		return "", err
+	}
+	hash, err := s.HashPassword(next)
+	if err != nil {
+		return "", err
+	}
+	if err := s.Store.SetPasswordHash(ctx, u.ID, hash); err != nil {
+		return "", err
+	}
+	if !renew {
+		return "", nil
+	}
+	if u, err = s.Store.UserByName(ctx, u.Username); err != nil { // the new session epoch
+		return "", err
+	}
+	return s.openSession(ctx, u)
+}
+
+// EndSessions ends every session of a user, on every device.
+func (s *Service) EndSessions(ctx context.Context, userID int64) error {
+	return s.Store.EndSessions(ctx, userID)
 }
 
 // Logout ends the session of a cookie value.
@@ -140,23 +188,23 @@ func (s *Service) SessionUser(ctx context.Context, sessionToken string) (model.U
 	return u, err
 }
 
-// TokenUser returns the owner of an API token.
-func (s *Service) TokenUser(ctx context.Context, token string) (model.User, error) {
+// TokenUser returns an unexpired API token and its owner.
+func (s *Service) TokenUser(ctx context.Context, token string) (model.User, model.APIToken, error) {
 	if !strings.HasPrefix(token, TokenPrefix) {
-		return model.User{}, ErrUnauthenticated
+		return model.User{}, model.APIToken{}, ErrUnauthenticated
 	}
-	u, err := s.Store.TokenUser(ctx, Hash(token))
+	u, t, err := s.Store.TokenUser(ctx, Hash(token))
 	if errors.Is(err, store.ErrNotFound) {
-		return u, ErrUnauthenticated
+		return u, t, ErrUnauthenticated
 	}
-	return u, err
+	return u, t, err
 }
 
-// CreateToken makes a new API token for a user; the token is returned this
-// once and kept only hashed.
-func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (model.APIToken, string, error) {
+// CreateToken makes a new API token from t (user, name, scope, expiry);
+// the token is returned this once and kept only hashed.
+func (s *Service) CreateToken(ctx context.Context, t model.APIToken) (model.APIToken, string, error) {
 	token := TokenPrefix + randomString(32)
-	t := model.APIToken{UserID: userID, Name: name, Prefix: token[:len(TokenPrefix)+6]}
+	t.Prefix = token[:len(TokenPrefix)+6]
 	if err := s.Store.CreateAPIToken(ctx, &t, Hash(token)); err != nil {
 		return t, "", err
 	}

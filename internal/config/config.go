@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -24,6 +25,10 @@ type Config struct {
 	CloudflareAPIURL string // Cloudflare API base URL override (emulator)
 	LogLevel         string // debug, info, warn, error
 	LogFormat        string // text or json
+	// TrustedProxies are the reverse proxies in front of the UI and API
+	// whose X-Forwarded-For and X-Forwarded-Proto are believed; empty:
+	// nobody's.
+	TrustedProxies []netip.Prefix
 }
 
 // Default returns the configuration used when nothing is set.
@@ -55,6 +60,9 @@ func Parse(name string, args []string, getenv func(string) string, output io.Wri
 	str(&c.DataDir, "data", "DW_DATA", "folder of the SQLite database")
 	str(&c.LogLevel, "log-level", "DW_LOG_LEVEL", "log level: debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "DW_LOG_FORMAT", "log format: text or json")
+	trusted := getenv("DW_TRUSTED_PROXIES")
+	fs.StringVar(&trusted, "trusted-proxies", trusted,
+		"comma-separated addresses or CIDRs of reverse proxies in front of the UI whose X-Forwarded-For and -Proto are believed (env DW_TRUSTED_PROXIES)")
 	// Secrets and test hooks come from the environment only, so they never
 	// show in a process listing.
 	c.AdminPassword = getenv("DW_ADMIN_PASSWORD")
@@ -64,6 +72,10 @@ func Parse(name string, args []string, getenv func(string) string, output io.Wri
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.TrustedProxies, err = ParsePrefixes(trusted); err != nil {
+		return c, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	return c, c.Validate()
 }
@@ -96,6 +108,27 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// ParsePrefixes reads a comma-separated list of CIDRs; a bare address is
+// a prefix of that one address.
+func ParsePrefixes(list string) ([]netip.Prefix, error) {
+	var ps []netip.Prefix
+	for f := range strings.SplitSeq(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("%q is neither an address nor a CIDR", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		ps = append(ps, p.Masked())
+	}
+	return ps, nil
+}
+
 // SlogLevel converts LogLevel.
 func (c Config) SlogLevel() (slog.Level, error) {
 	var l slog.Level
@@ -114,6 +147,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("admin_password", mask(c.AdminPassword)),
 		slog.String("cloudflare_api_url", c.CloudflareAPIURL),
 		slog.String("log_level", c.LogLevel),
+		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }
 

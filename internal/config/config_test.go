@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -19,7 +20,7 @@ func TestParse(t *testing.T) {
 		want    func(Config) bool
 		wantErr string
 	}{
-		{name: "defaults", want: func(c Config) bool { return c == Default() }},
+		{name: "defaults", want: func(c Config) bool { return reflect.DeepEqual(c, Default()) }},
 		{name: "env", env: map[string]string{"DW_LISTEN": "0.0.0.0:9000", "DW_DATA": "/var/lib/dw"},
 			want: func(c Config) bool { return c.Listen == "0.0.0.0:9000" && c.DataDir == "/var/lib/dw" }},
 		{name: "flag wins over env", args: []string{"--listen", "127.0.0.1:1"}, env: map[string]string{"DW_LISTEN": "127.0.0.1:2"},
@@ -31,6 +32,13 @@ func TestParse(t *testing.T) {
 		{name: "bad level", args: []string{"--log-level", "loud"}, wantErr: "--log-level"},
 		{name: "bad cloudflare url", env: map[string]string{"DW_CLOUDFLARE_API_URL": "ftp://x"}, wantErr: "DW_CLOUDFLARE_API_URL"},
 		{name: "extra argument", args: []string{"extra"}, wantErr: "unexpected argument"},
+		{name: "trusted proxies", env: map[string]string{"DW_TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.7 ,fd00::1/64"},
+			want: func(c Config) bool {
+				return fmt.Sprint(c.TrustedProxies) == "[10.0.0.0/8 192.0.2.7/32 fd00::/64]"
+			}},
+		{name: "trusted proxies flag", args: []string{"--trusted-proxies", "127.0.0.1"},
+			want: func(c Config) bool { return fmt.Sprint(c.TrustedProxies) == "[127.0.0.1/32]" }},
+		{name: "bad trusted proxy", env: map[string]string{"DW_TRUSTED_PROXIES": "10.0.0.0/8,proxy.lan"}, wantErr: "proxy.lan"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

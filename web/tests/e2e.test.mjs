@@ -27,6 +27,7 @@ import {
 
 const binary = path.resolve(webDir, process.env.DW_BINARY || '../bin/docker-watcher');
 const password = randomBytes(18).toString('base64url');
+const newPassword = randomBytes(18).toString('base64url');
 
 /** @type {ReturnType<typeof startProcess> | undefined} */
 let server;
@@ -63,6 +64,24 @@ async function apiGet(pathname) {
 	const res = await page.request.get(baseURL + pathname);
 	assert.equal(res.status(), 200, `GET ${pathname}`);
 	return res.json();
+}
+
+/** Log in outside the browser (another device) and return its session cookie. */
+async function loginCookie(pw) {
+	const res = await fetch(baseURL + '/api/auth/login', {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ username: 'admin', password: pw })
+	});
+	if (res.status !== 200) throw new Error(`login answered ${res.status}`);
+	const cookie = res.headers.getSetCookie().find((c) => c.startsWith('dw_session='));
+	assert.ok(cookie, 'login set no session cookie');
+	return cookie.split(';')[0];
+}
+
+/** The status of GET /api/auth/me with a session cookie. */
+async function sessionStatus(cookie) {
+	return (await fetch(baseURL + '/api/auth/me', { headers: cookie ? { Cookie: cookie } : {} })).status;
 }
 
 describe('web UI', { concurrency: false }, () => {
@@ -211,29 +230,97 @@ describe('web UI', { concurrency: false }, () => {
 
 		// The DNS page tells the (default) wildcard mode for that domain.
 		await mainNav().getByRole('link', { name: 'DNS' }).click();
-		await page.getByText('*.example.com').waitFor();
+		await page.getByRole('region', { name: 'Mode' }).getByText('*.example.com').waitFor();
 	});
 
-	e2e('create an API token, see it once, delete it', async () => {
+	e2e('the page is sent with its security headers', async () => {
+		const res = await fetch(baseURL + '/settings');
+		assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+		assert.equal(res.headers.get('referrer-policy'), 'same-origin');
+		const csp = res.headers.get('content-security-policy') ?? '';
+		assert.match(csp, /frame-ancestors 'none'/);
+		assert.match(csp, /script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
+		// The app ran under it: no violation so far ('no uncaught errors' checks again at the end).
+		assert.deepEqual(pageErrors.map(String), []);
+	});
+
+	e2e('create a read-only API token that expires, see it once, delete it', async () => {
 		await mainNav().getByRole('link', { name: 'Settings' }).click();
-		await page.getByLabel('Token name').fill('e2e');
-		await page.getByRole('button', { name: 'Create token' }).click();
+		const form = page.getByRole('form', { name: 'Create API token' });
+		await form.getByLabel('Token name').fill('e2e');
+		await form.getByLabel('Access').selectOption({ label: 'Read only' });
+		await form.getByLabel('Expires').selectOption({ label: '7 days' });
+		await form.getByRole('button', { name: 'Create token' }).click();
 		const value = await eventually(async () => {
 			const v = await page.getByLabel('New token').inputValue();
 			assert.match(v, /^dw_/);
 			return v;
 		});
 		const row = page.getByRole('row').filter({ hasText: 'e2e' });
-		await row.waitFor();
-		// The token works for scripts.
-		const res = await fetch(baseURL + '/api/auth/me', { headers: { Authorization: `Bearer ${value}` } });
-		assert.equal(res.status, 200);
+		await row.getByText('Read only').waitFor();
+		assert.equal((await row.locator('td[data-label="Last used"]').textContent())?.trim(), 'Never');
+		const expires = (await row.locator('td[data-label="Expires"]').textContent())?.trim() ?? '';
+		assert.notEqual(expires, 'Never');
+		const [token] = await apiGet('/api/tokens');
+		const days = (Date.parse(token.expires_at) - Date.now()) / 86_400_000;
+		assert.ok(token.scope === 'read' && days > 6.9 && days <= 7, `token ${JSON.stringify(token)}`);
+
+		// It reads, and only reads.
+		const auth = { Authorization: `Bearer ${value}` };
+		assert.equal((await fetch(baseURL + '/api/auth/me', { headers: auth })).status, 200);
+		const write = await fetch(baseURL + '/api/tokens', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{"name":"more"}' });
+		assert.equal(write.status, 403);
+		// The list shows its use.
+		await page.reload();
+		await eventually(async () => assert.notEqual((await row.locator('td[data-label="Last used"]').textContent())?.trim(), 'Never'));
 
 		await page.getByRole('button', { name: 'Delete token e2e' }).click();
 		const dialog = page.getByRole('alertdialog', { name: 'Delete API token?' });
 		await dialog.getByRole('button', { name: 'Delete' }).click();
 		await row.waitFor({ state: 'detached' });
 		await page.getByText('No API tokens yet.').waitFor();
+	});
+
+	e2e('change the password: other sessions end, this one stays', async () => {
+		const other = await loginCookie(password);
+		const form = page.getByRole('form', { name: 'Change password' });
+		await form.getByLabel('Current password').fill('not-the-password');
+		await form.getByLabel('New password').fill(newPassword);
+		const { status, body } = await apiErrorOf(() => form.getByRole('button', { name: 'Change password' }).click(), 'PUT', '/api/auth/password');
+		assert.equal(status, 400);
+		assert.equal(body.field, 'current_password');
+		const currentInput = form.getByLabel('Current password');
+		await eventually(async () => assert.equal(await currentInput.getAttribute('aria-invalid'), 'true'));
+		await page.locator('#security-current_password-error').getByText(body.error).waitFor();
+		assert.equal(await sessionStatus(other), 200, 'a refused change ended a session');
+
+		await currentInput.fill(password);
+		await form.getByRole('button', { name: 'Change password' }).click();
+		await page.getByRole('status').filter({ hasText: 'Password changed.' }).waitFor();
+		assert.equal(await sessionStatus(other), 401, 'the other session outlived the password change');
+		// This browser got a new session.
+		await page.reload();
+		await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+		assert.equal(new URL(page.url()).pathname, '/settings');
+		assert.equal(await form.getByLabel('Current password').inputValue(), '');
+	});
+
+	e2e('sign out everywhere ends this session and the others', async () => {
+		const other = await loginCookie(newPassword);
+		await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+		const dialog = page.getByRole('alertdialog', { name: 'Sign out everywhere?' });
+		await dialog.getByRole('button', { name: 'Sign out everywhere' }).click();
+		await page.waitForURL((url) => url.pathname === '/login');
+		assert.equal(await sessionStatus(other), 401);
+		await page.goto('/settings');
+		await page.waitForURL((url) => url.pathname === '/login');
+
+		// The new password logs in; the old one does not.
+		await page.getByLabel('User name').fill('admin');
+		await page.getByLabel('Password').fill(newPassword);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await page.waitForURL((url) => url.pathname === '/settings');
+		assert.equal(await sessionStatus(await loginCookie(password).catch(() => '')), 401);
 	});
 
 	e2e('log out', async () => {

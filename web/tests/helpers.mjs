@@ -110,7 +110,8 @@ export async function startDockerWatcher(binary, dataDir, env) {
 
 /**
  * Launch chromium and open one page on baseURL at 1280x800, collecting
- * uncaught page errors into pageErrors.
+ * uncaught page errors and Content-Security-Policy violations into
+ * pageErrors.
  */
 export async function openPage(baseURL, pageErrors) {
 	const browser = await launchChromium();
@@ -128,6 +129,11 @@ async function newPage(browser, baseURL, pageErrors) {
 	const page = await context.newPage();
 	page.setDefaultTimeout(10_000);
 	page.on('pageerror', (err) => pageErrors.push(err));
+	// A Content-Security-Policy violation is an error too: the policy must
+	// let the app do all it does.
+	page.on('console', (msg) => {
+		if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) pageErrors.push(new Error(msg.text()));
+	});
 	return { browser, page };
 }
 

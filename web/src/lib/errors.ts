@@ -2,6 +2,7 @@
  * The one error handler of the UI: a field error from the API goes next to
  * its input, everything else is shown as a toast with the API's message.
  */
+import { tick } from 'svelte';
 import { ApiError } from './api/client';
 import { formatDuration, sentence } from './format';
 import { toasts } from './toast.svelte';
@@ -74,4 +75,15 @@ export function loginErrorMessage(err: unknown): string {
 		return `${sentence(message)} Try again in ${formatDuration(err.retryAfter)}.`;
 	}
 	return message;
+}
+
+/**
+ * After a form's errors were set: move the focus to the input of the first
+ * field at fault, whose id is `prefix + field`.
+ */
+export async function focusFieldError(errors: FieldErrors, prefix: string): Promise<void> {
+	const field = Object.keys(errors)[0];
+	if (!field) return;
+	await tick();
+	document.getElementById(prefix + field)?.focus();
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
 	forwardTarget,
 	formatDateTime,
+	formatExpiry,
 	formatDuration,
 	hrefForFqdn,
 	portValue,
@@ -97,5 +98,21 @@ describe('sentence', () => {
 		expect(sentence('too many failed logins')).toBe('Too many failed logins.');
 		expect(sentence('Wait!')).toBe('Wait!');
 		expect(sentence('')).toBe('');
+	});
+});
+
+describe('formatExpiry', () => {
+	const utc = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+	const now = Date.parse('2026-11-27T21:00:00Z');
+
+	it('says Never for a token without expiry', () => {
+		expect(formatExpiry(null, now, utc)).toBe('Never');
+	});
+	it('shows a future expiry as a date', () => {
+		expect(formatExpiry('2026-12-04T21:00:00Z', now, utc)).toBe('4 Dec 2026, 21:00');
+	});
+	it('says Expired from the expiry on', () => {
+		expect(formatExpiry('2026-11-27T21:00:00Z', now, utc)).toBe('Expired');
+		expect(formatExpiry('2026-01-01T00:00:00Z', now, utc)).toBe('Expired');
 	});
 });

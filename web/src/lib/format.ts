@@ -70,3 +70,11 @@ export function sentence(message: string): string {
 	const first = m[0].toUpperCase() + m.slice(1);
 	return /[.!?]$/.test(first) ? first : first + '.';
 }
+
+/** When a token expires, for the tokens list: "Never", "Expired" or the date. */
+export function formatExpiry(expiresAt: string | null, now = Date.now(), format = dateTimeFormat): string {
+	if (!expiresAt) return 'Never';
+	const date = new Date(expiresAt);
+	if (Number.isNaN(date.getTime())) return '—';
+	return date.getTime() <= now ? 'Expired' : format.format(date);
+}

@@ -1,4 +1,4 @@
-import type { LoginRequest, User, UserResponse } from '$lib/types/auth';
+import type { LoginRequest, PasswordChange, User, UserResponse } from '$lib/types/auth';
 import { api } from './client';
 
 /** Log in; a 401 or 429 is the caller's to show, not a redirect. */
@@ -15,4 +15,17 @@ export async function logout(): Promise<void> {
 export async function me(): Promise<User> {
 	const res = await api.get<UserResponse>('/api/auth/me', { noAuthRedirect: true });
 	return res.user;
+}
+
+/**
+ * Change the password: every other session ends, this browser gets a new
+ * one. A wrong current password is a 400 naming `current_password`.
+ */
+export async function changePassword(change: PasswordChange): Promise<void> {
+	await api.put<void>('/api/auth/password', change);
+}
+
+/** End every session of the user, this one included ("sign out everywhere"). */
+export async function signOutEverywhere(): Promise<void> {
+	await api.del('/api/auth/sessions', { noAuthRedirect: true });
 }

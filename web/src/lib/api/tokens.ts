@@ -1,4 +1,4 @@
-import type { ApiToken, CreatedApiToken } from '$lib/types/token';
+import type { ApiToken, CreatedApiToken, TokenRequest } from '$lib/types/token';
 import { api } from './client';
 
 const base = '/api/tokens';
@@ -8,8 +8,8 @@ export function listTokens(): Promise<ApiToken[]> {
 }
 
 /** The answer carries the token itself: the only time it is shown. */
-export function createToken(name: string): Promise<CreatedApiToken> {
-	return api.post<CreatedApiToken>(base, { name });
+export function createToken(request: TokenRequest): Promise<CreatedApiToken> {
+	return api.post<CreatedApiToken>(base, request);
 }
 
 export function deleteToken(id: number): Promise<void> {

@@ -41,7 +41,7 @@ export function makeInstance(overrides: Partial<Instance> = {}): Instance {
 }
 
 export function makeToken(overrides: Partial<ApiToken> = {}): ApiToken {
-	return { id: 1, name: 'ci', prefix: 'dw_ab12', created_at: time, last_used_at: null, ...overrides };
+	return { id: 1, name: 'ci', prefix: 'dw_ab12', scope: 'full', created_at: time, expires_at: null, last_used_at: null, ...overrides };
 }
 
 export function makeSettings(overrides: Partial<Settings> = {}): Settings {

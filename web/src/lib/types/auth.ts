@@ -12,3 +12,9 @@ export interface LoginRequest {
 export interface UserResponse {
 	user: User;
 }
+
+/** Body of PUT /api/auth/password. */
+export interface PasswordChange {
+	current_password: string;
+	new_password: string;
+}
