@@ -17,6 +17,7 @@ import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+	answerOf as answerOfPage,
 	chromiumPath,
 	clickWithProgress,
 	emulatorBinary,
@@ -70,13 +71,7 @@ async function apiSettings() {
 }
 
 /** Click `button` and return the answer of `method path` it caused. */
-async function answerOf(action, method, pathname) {
-	const [response] = await Promise.all([
-		p().waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === pathname),
-		action()
-	]);
-	return response;
-}
+const answerOf = (action, method, pathname) => answerOfPage(p(), action, method, pathname);
 
 async function saveDns() {
 	const res = await answerOf(() => dnsForm().getByRole('button', { name: 'Save' }).click(), 'PUT', '/api/settings');

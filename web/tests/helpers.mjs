@@ -2,11 +2,15 @@
 // processes stopped by pid, waiting, chromium, screenshots on failure.
 
 import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -254,4 +258,215 @@ export async function startEmulator(bin, { token, zones }) {
 	}
 	await stopProcess(emulator.child);
 	throw new Error(`cf-emulator printed no base URL and zones within 15 s:\n${emulator.log}`);
+}
+
+/** Cloudflare's answer to a token it does not accept (403, code 10000; not retried). */
+const cfAuthError = JSON.stringify({ success: false, errors: [{ code: 10000, message: 'Authentication error' }], messages: [], result: null });
+
+/**
+ * An HTTP server in front of the emulator: while closed it refuses every
+ * call with Cloudflare's answer to a bad token; once open it forwards each
+ * call as it is, but those for which `state.refuse(method, url)` is true,
+ * which it refuses the same way (a token that lost access to a zone).
+ * @param {string} target the emulator's base URL
+ */
+export async function startGate(target) {
+	const origin = new URL(target).origin;
+	const state = {
+		open: false,
+		/** @type {((method: string, url: string) => boolean) | null} */
+		refuse: null,
+		/** "METHOD path status" of every call. */
+		log: /** @type {string[]} */ ([]),
+		lastCallAt: 0,
+		refused: 0,
+		/** Calls that were not GET, by the time they came. */
+		writes: 0
+	};
+	const srv = http.createServer(async (req, res) => {
+		state.lastCallAt = Date.now();
+		if (req.method !== 'GET') state.writes++;
+		const method = req.method ?? 'GET';
+		const url = req.url ?? '/';
+		if (!state.open || state.refuse?.(method, url)) {
+			state.refused++;
+			state.log.push(`${method} ${url} 403 (${state.open ? 'refused' : 'closed'})`);
+			res.writeHead(403, { 'Content-Type': 'application/json' });
+			res.end(cfAuthError);
+			return;
+		}
+		try {
+			const chunks = [];
+			for await (const c of req) chunks.push(c);
+			const headers = {};
+			for (const h of ['authorization', 'content-type', 'accept']) if (req.headers[h]) headers[h] = req.headers[h];
+			const answer = await fetch(origin + url, {
+				method,
+				headers,
+				body: chunks.length ? Buffer.concat(chunks) : undefined
+			});
+			const out = { 'Content-Type': answer.headers.get('content-type') ?? 'application/json' };
+			const retryAfter = answer.headers.get('retry-after');
+			if (retryAfter) out['Retry-After'] = retryAfter;
+			const body = Buffer.from(await answer.arrayBuffer());
+			state.log.push(`${method} ${url} ${answer.status}`);
+			res.writeHead(answer.status, out);
+			res.end(body);
+		} catch (err) {
+			state.log.push(`${method} ${url} failed: ${err}`);
+			res.writeHead(502);
+			res.end();
+		}
+	});
+	await new Promise((resolve, reject) => {
+		srv.once('error', reject);
+		srv.listen(0, '127.0.0.1', resolve);
+	});
+	const { port } = /** @type {net.AddressInfo} */ (srv.address());
+	return {
+		get state() {
+			return state;
+		},
+		get log() {
+			return state.log;
+		},
+		baseURL: `http://127.0.0.1:${port}${new URL(target).pathname}`,
+		close: () => new Promise((resolve) => srv.close(() => resolve(undefined)))
+	};
+}
+
+/**
+ * Calls to the emulator itself (not through a gate) with its token; each
+ * must succeed and gives its result.
+ * @param {() => string} getBaseURL the emulator's base URL, once it is known
+ * @param {string} token
+ */
+export function cfClient(getBaseURL, token) {
+	return async function cf(method, pathname, body) {
+		const res = await fetch(getBaseURL() + pathname, {
+			method,
+			headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body)
+		});
+		const json = await res.json();
+		assert.equal(json.success, true, `${method} ${pathname}: ${JSON.stringify(json.errors)}`);
+		return json.result;
+	};
+}
+
+/**
+ * Calls to Docker Watcher's API with the browser's session: `api` gives
+ * status, JSON and text; `apiOK` asserts a 2xx and gives the JSON.
+ * @param {() => import('playwright-core').Page} getPage
+ * @param {() => string} getBaseURL
+ */
+export function apiClient(getPage, getBaseURL) {
+	async function api(method, pathname, body) {
+		const res = await getPage().request.fetch(getBaseURL() + pathname, { method, data: body });
+		const text = await res.text();
+		return { status: res.status(), json: text ? JSON.parse(text) : undefined, text };
+	}
+	async function apiOK(method, pathname, body) {
+		const res = await api(method, pathname, body);
+		assert.ok(res.status >= 200 && res.status < 300, `${method} ${pathname}: ${res.status} ${res.text}`);
+		return res.json;
+	}
+	return { api, apiOK };
+}
+
+/**
+ * Run `action` (a click) and return the answer of `method pathname` it caused.
+ * @param {import('playwright-core').Page} page
+ * @param {() => Promise<unknown>} action
+ */
+export async function answerOf(page, action, method, pathname) {
+	const [response] = await Promise.all([
+		page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === pathname),
+		action()
+	]);
+	return response;
+}
+
+/**
+ * The set-up of a DNS browser test: the emulator with `zones`, a gate in
+ * front of it (closed until the test opens it), Docker Watcher reaching the
+ * emulator through the gate, and chromium on Docker Watcher's UI. `start`
+ * in `before`, `stop` in `after` (it stops what started, also after a
+ * failed start). The binary is DW_BINARY, else bin/docker-watcher; the
+ * admin password and the emulator's token (DNS edit on every zone) are
+ * random.
+ * @param {{name: string, zones: string[]}} options
+ */
+export function dnsTestStack({ name, zones }) {
+	const binary = path.resolve(webDir, process.env.DW_BINARY || '../bin/docker-watcher');
+	const password = randomBytes(18).toString('base64url');
+	const token = 'cf-' + randomBytes(24).toString('hex');
+	const page = () => /** @type {import('playwright-core').Page} */ (stack.page);
+	const stack = {
+		token,
+		tmpDir: '',
+		/** @type {ReturnType<typeof startProcess> | undefined} */
+		emulator: undefined,
+		/** @type {Awaited<ReturnType<typeof startGate>> | undefined} */
+		gate: undefined,
+		/** @type {ReturnType<typeof startProcess> | undefined} */
+		server: undefined,
+		baseURL: '',
+		cfBaseURL: '',
+		/** Zone ids by name, as the emulator printed them. */
+		zoneIds: new Map(),
+		/** @type {import('playwright-core').Browser | undefined} */
+		browser: undefined,
+		/** @type {import('playwright-core').Page | undefined} */
+		page: undefined,
+		/** Uncaught errors of the page. */
+		pageErrors: [],
+		async start() {
+			assert.ok(existsSync(binary), `no binary at ${binary}: build it (go build -o bin/docker-watcher ./cmd/docker-watcher) or set DW_BINARY`);
+			assert.ok(existsSync(chromiumPath), `no chromium at ${chromiumPath}: apt-get install chromium`);
+			stack.tmpDir = await mkdtemp(path.join(os.tmpdir(), `dw-e2e-${name}-`));
+			({ emulator: stack.emulator, baseURL: stack.cfBaseURL, zoneIds: stack.zoneIds } = await startEmulator(
+				await emulatorBinary(stack.tmpDir),
+				{ token, zones }
+			));
+			stack.gate = await startGate(stack.cfBaseURL);
+			({ server: stack.server, baseURL: stack.baseURL } = await startDockerWatcher(binary, path.join(stack.tmpDir, 'data'), {
+				DW_ADMIN_PASSWORD: password,
+				DW_CLOUDFLARE_API_URL: stack.gate.baseURL
+			}));
+			({ browser: stack.browser, page: stack.page } = await openPage(stack.baseURL, stack.pageErrors));
+		},
+		async stop() {
+			await stack.browser?.close().catch(() => {});
+			await stopProcess(stack.server?.child);
+			await stack.gate?.close();
+			await stopProcess(stack.emulator?.child);
+			if (stack.tmpDir) await rm(stack.tmpDir, { recursive: true, force: true });
+		},
+		/** The page, once started. */
+		p: page,
+		/** Calls to the emulator itself (not through the gate). */
+		cf: cfClient(() => stack.cfBaseURL, token),
+		...apiClient(page, () => stack.baseURL),
+		/** Run `action` and return the answer of `method pathname` it caused. */
+		answerOf: (/** @type {() => Promise<unknown>} */ action, /** @type {string} */ method, /** @type {string} */ pathname) =>
+			answerOf(page(), action, method, pathname),
+		/** Log in as admin and land on `next`. */
+		async logIn(/** @type {string} */ next) {
+			await page().goto(`/login?next=${encodeURIComponent(next)}`);
+			await page().getByLabel('User name').fill('admin');
+			await page().getByLabel('Password').fill(password);
+			await page().getByRole('button', { name: 'Log in' }).click();
+			await page().waitForURL((url) => url.pathname === next);
+		},
+		/** The logs to keep when a test fails, by file name. */
+		logs() {
+			return {
+				[`${name}-server.log`]: stack.server?.log ?? '',
+				[`${name}-cf-emulator.log`]: stack.emulator?.log ?? '',
+				[`${name}-gate.log`]: stack.gate?.log.join('\n') ?? ''
+			};
+		}
+	};
+	return stack;
 }

@@ -2,15 +2,19 @@ import { describe, expect, it } from 'vitest';
 import {
 	actionLabel,
 	actionTone,
+	cleanupCount,
+	cleanupZone,
 	consumerOf,
 	deletedMessage,
 	filtersActive,
 	formatMillis,
+	recordKeys,
 	recordStateClass,
 	recordStateDescription,
 	recordStateLabel,
 	recordStateTone,
 	reportCounts,
+	reportIdle,
 	reportKind,
 	reportLines,
 	reportSummary,
@@ -30,7 +34,8 @@ describe('record states', () => {
 		['conflict', 'Conflict', 'bad'],
 		['error', 'Error', 'bad'],
 		['outside_zone', 'Outside zone', 'off'],
-		['wildcard', 'Wildcard', 'busy']
+		['wildcard', 'Wildcard', 'busy'],
+		['earlier_zone', 'Left in an earlier zone', 'moved']
 	])('%s is shown as "%s" in tone %s', (state, label, tone) => {
 		expect(recordStateLabel(state)).toBe(label);
 		expect(recordStateTone(state)).toBe(tone);
@@ -95,6 +100,54 @@ describe('sortRecords and filtersActive', () => {
 		expect(input[0].fqdn).toBe('b.example.com');
 	});
 
+	it('puts a record of the current zone before the same name left in earlier zones', () => {
+		const input = [
+			makeDnsRecord({ state: 'earlier_zone', zone_name: 'old.example' }),
+			makeDnsRecord({ state: 'earlier_zone', zone_name: 'older.example' }),
+			makeDnsRecord({ state: 'outside_zone' }),
+			makeDnsRecord({ state: 'earlier_zone', zone_name: 'example.org' })
+		];
+		expect(sortRecords(input).map((r) => `${r.state} ${r.zone_name ?? ''}`.trim())).toEqual([
+			'outside_zone',
+			'earlier_zone example.org',
+			'earlier_zone old.example',
+			'earlier_zone older.example'
+		]);
+	});
+});
+
+describe('recordKeys', () => {
+	it('keys a record by name and type, and by zone when it is left in an earlier zone', () => {
+		expect(
+			recordKeys([
+				makeDnsRecord({ fqdn: 'a.example.com', type: 'A' }),
+				makeDnsRecord({ fqdn: 'a.example.com', type: 'AAAA' }),
+				makeDnsRecord({ fqdn: 'a.example.com', type: 'A', state: 'earlier_zone', zone_name: 'example.com' }),
+				makeDnsRecord({ fqdn: 'a.example.com', type: 'A', state: 'earlier_zone', zone_name: 'example.org' })
+			])
+		).toEqual(['a.example.com A', 'a.example.com AAAA', 'a.example.com A in example.com', 'a.example.com A in example.org']);
+	});
+
+	it('never gives two records the same key', () => {
+		const twice = makeDnsRecord({ state: 'earlier_zone', zone_name: '' });
+		const keys = recordKeys([twice, { ...twice }, makeDnsRecord(), makeDnsRecord()]);
+		expect(new Set(keys).size).toBe(4);
+		expect(keys[1]).toBe(`${keys[0]} #2`);
+	});
+});
+
+describe('earlier zones', () => {
+	it('names a zone by its name, else by its id', () => {
+		expect(cleanupZone({ zone_name: 'example.org', zone_id: 'abc' })).toBe('example.org');
+		expect(cleanupZone({ zone_name: '', zone_id: 'abc' })).toBe('abc');
+		expect(cleanupZone({ zone_name: '', zone_id: '' })).toBe('an unnamed zone');
+	});
+
+	it('counts the records left', () => {
+		expect(cleanupCount({ records: 1 })).toBe('1 record left');
+		expect(cleanupCount({ records: 3 })).toBe('3 records left');
+	});
+
 	it('tells whether a filter is set', () => {
 		expect(filtersActive({})).toBe(false);
 		expect(filtersActive({ q: '  ', state: '', kind: '' })).toBe(false);
@@ -134,6 +187,15 @@ describe('report summaries', () => {
 			'Sync: nothing to do in wildcard mode; no record is written to a provider.'
 		);
 		expect(reportSummary(makeSyncReport({ mode: 'wildcard', dry_run: true }))).toMatch(/^Dry run: nothing to do/);
+		expect(reportIdle(makeSyncReport({ mode: 'wildcard' }))).toBe(true);
+		expect(reportIdle(makeSyncReport({ mode: 'managed' }))).toBe(false);
+	});
+
+	it('counts what a wildcard-mode sync removed from an earlier zone', () => {
+		const removed = makeSyncReport({ mode: 'wildcard', deleted: 2, api_calls: 2, duration_ms: 12 });
+		expect(reportIdle(removed)).toBe(false);
+		expect(reportSummary(removed)).toBe('Sync done: 0 created, 0 updated, 2 deleted, 0 in sync, 0 conflicts, 0 errors — 2 API calls, 12 ms');
+		expect(reportIdle(makeSyncReport({ mode: 'wildcard', errors: 1 }))).toBe(false);
 	});
 
 	it('formats durations', () => {

@@ -2,6 +2,7 @@
 
 import type { Tone } from './format';
 import type {
+	DnsCleanup,
 	DnsConsumerKind,
 	DnsRecord,
 	DnsRecordFilter,
@@ -35,7 +36,12 @@ const STATES: Record<DnsRecordState, StateInfo> = {
 	},
 	error: { label: 'Error', tone: 'bad', description: 'The last attempt failed.' },
 	outside_zone: { label: 'Outside zone', tone: 'off', description: 'The name is not in the configured zone: nothing is written.' },
-	wildcard: { label: 'Wildcard', tone: 'busy', description: 'Covered by the wildcard record; nothing is written.' }
+	wildcard: { label: 'Wildcard', tone: 'busy', description: 'Covered by the wildcard record; nothing is written.' },
+	earlier_zone: {
+		label: 'Left in an earlier zone',
+		tone: 'moved',
+		description: 'Created in a zone you no longer use: the next sync removes it there.'
+	}
 };
 
 function stateInfo(state: string): StateInfo | undefined {
@@ -93,9 +99,46 @@ export function consumerOf(
 	};
 }
 
-/** Records by name, then type (A before AAAA), so that the table does not jump between loads. */
+const earlier = (r: DnsRecord) => (r.state === 'earlier_zone' ? 1 : 0);
+
+/**
+ * Records by name, then type (A before AAAA), then those of the current zone
+ * before those left in earlier zones, so that the table does not jump
+ * between loads.
+ */
 export function sortRecords(records: readonly DnsRecord[]): DnsRecord[] {
-	return [...records].sort((a, b) => a.fqdn.localeCompare(b.fqdn) || a.type.localeCompare(b.type));
+	return [...records].sort(
+		(a, b) =>
+			a.fqdn.localeCompare(b.fqdn) ||
+			a.type.localeCompare(b.type) ||
+			earlier(a) - earlier(b) ||
+			(a.zone_name ?? '').localeCompare(b.zone_name ?? '')
+	);
+}
+
+/**
+ * One key per record for the table: name and type, and the zone of a record
+ * left in an earlier zone (the same name can be in the current zone and in
+ * one or more earlier ones); a repeat gets a counter, so keys never collide.
+ */
+export function recordKeys(records: readonly DnsRecord[]): string[] {
+	const seen = new Map<string, number>();
+	return records.map((r) => {
+		const base = r.state === 'earlier_zone' ? `${r.fqdn} ${r.type} in ${r.zone_name ?? ''}` : `${r.fqdn} ${r.type}`;
+		const n = seen.get(base) ?? 0;
+		seen.set(base, n + 1);
+		return n === 0 ? base : `${base} #${n + 1}`;
+	});
+}
+
+/** How an earlier zone is named: its name, else its id. */
+export function cleanupZone(c: Pick<DnsCleanup, 'zone_name' | 'zone_id'>): string {
+	return c.zone_name || c.zone_id || 'an unnamed zone';
+}
+
+/** "1 record left", "3 records left". */
+export function cleanupCount(c: Pick<DnsCleanup, 'records'>): string {
+	return `${plural(c.records, 'record')} left`;
 }
 
 /** Whether any filter narrows the list. */
@@ -129,11 +172,19 @@ export function reportCost(r: DnsSyncReport): string {
 }
 
 /**
+ * Whether a report is of wildcard mode with nothing done: no record was
+ * removed from an earlier zone (which a sync does in every mode), none failed.
+ */
+export function reportIdle(r: Pick<DnsSyncReport, 'mode' | 'deleted' | 'errors'>): boolean {
+	return r.mode === 'wildcard' && r.deleted === 0 && r.errors === 0;
+}
+
+/**
  * One line for a whole report, e.g. "Sync done: 2 created, 0 updated,
  * 1 deleted, 3 in sync, 1 conflict, 0 errors — 2 API calls, 41 ms".
  */
 export function reportSummary(r: DnsSyncReport): string {
-	if (r.mode === 'wildcard') {
+	if (reportIdle(r)) {
 		return `${r.dry_run ? 'Dry run' : 'Sync'}: nothing to do in wildcard mode; no record is written to a provider.`;
 	}
 	return `${r.dry_run ? 'Dry run' : 'Sync done'}: ${reportCounts(r)} — ${reportCost(r)}`;

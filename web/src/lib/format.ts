@@ -12,8 +12,8 @@ export function formatDateTime(iso: string | null | undefined, format = dateTime
 	return format.format(date);
 }
 
-/** A badge's colour: green, blue, grey, red, neutral, amber. */
-export type Tone = 'ok' | 'busy' | 'off' | 'bad' | 'neutral' | 'warn';
+/** A badge's colour: green, blue, grey, red, neutral, amber, purple. */
+export type Tone = 'ok' | 'busy' | 'off' | 'bad' | 'neutral' | 'warn' | 'moved';
 
 /** The colour of an instance's status badge. */
 export function statusTone(status: InstanceStatus | string): Tone {

@@ -105,6 +105,7 @@ export function makeRecordList(overrides: Partial<DnsRecordList> = {}): DnsRecor
 		zone_name: 'example.com',
 		last_sync: null,
 		records: [makeDnsRecord()],
+		cleanups: [],
 		...overrides
 	};
 }

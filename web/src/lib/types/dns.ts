@@ -46,7 +46,8 @@ export const DNS_RECORD_STATES = [
 	'conflict',
 	'error',
 	'outside_zone',
-	'wildcard'
+	'wildcard',
+	'earlier_zone'
 ] as const;
 
 export type DnsRecordState = (typeof DNS_RECORD_STATES)[number];
@@ -71,6 +72,8 @@ export interface DnsRecord {
 	last_synced_at: string | null;
 	/** Docker Watcher tracks the record at the provider (only those can be deleted here). */
 	owned: boolean;
+	/** State earlier_zone only: the name of the earlier zone the record is left in ("" when unknown). */
+	zone_name?: string;
 }
 
 /** What a sync does (or, in a dry run, would do) with one record. */
@@ -112,6 +115,24 @@ export interface DnsRecordList {
 	/** The last sync's report; null before the first one. */
 	last_sync: DnsSyncReport | null;
 	records: DnsRecord[] | null;
+	/** Earlier zones whose records Docker Watcher still has to remove; not narrowed by the filters. */
+	cleanups: DnsCleanup[] | null;
+}
+
+/**
+ * A zone of an earlier configuration (zone, provider or mode) that still holds
+ * records Docker Watcher created; a sync removes them first, with the
+ * credentials kept for that zone.
+ */
+export interface DnsCleanup {
+	provider: DnsProvider | string;
+	zone_id: string;
+	/** "" when the name is not known; show the id then. */
+	zone_name: string;
+	/** How many records are left there. */
+	records: number;
+	/** Why the last removal failed; "" when none. */
+	last_error: string;
 }
 
 /** The filters of GET /api/dns/records; empty ones are left out. */
