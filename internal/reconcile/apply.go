@@ -3,7 +3,6 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
@@ -194,30 +193,29 @@ func unchanged(row *model.DNSRecord, r model.DNSRecord) bool {
 // afterResults is the listing with the successful changes applied: what
 // the provider holds now, as far as this sync knows.
 func afterResults(listed []dns.Record, results []dns.ChangeResult) []dns.Record {
-	out := make([]dns.Record, 0, len(listed)+len(results))
+	changed := make(map[string]*dns.ChangeResult, len(results))
+	var created []dns.Record
+	for i, res := range results {
+		switch {
+		case res.Err != nil:
+		case res.Change.Action == dns.Create:
+			created = append(created, res.Record.Normalize())
+		case res.Change.Record.ID != "":
+			changed[res.Change.Record.ID] = &results[i]
+		}
+	}
+	out := make([]dns.Record, 0, len(listed)+len(created))
 	for _, r := range listed {
-		out = append(out, r.Normalize())
-	}
-	for _, res := range results {
-		if res.Err != nil {
-			continue
-		}
-		id := res.Change.Record.ID
-		i := slices.IndexFunc(out, func(r dns.Record) bool { return id != "" && r.ID == id })
-		switch res.Change.Action {
-		case dns.Create:
+		res := changed[r.ID]
+		switch {
+		case res == nil:
+			out = append(out, r.Normalize())
+		case res.Change.Action == dns.Update:
 			out = append(out, res.Record.Normalize())
-		case dns.Update:
-			if i >= 0 {
-				out[i] = res.Record.Normalize()
-			}
-		case dns.Delete:
-			if i >= 0 {
-				out = slices.Delete(out, i, i+1)
-			}
 		}
+		// a deleted record is left out
 	}
-	return out
+	return append(out, created...)
 }
 
 // applyChanges sends the changes through the provider's batch path where
