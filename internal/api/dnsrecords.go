@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/dockerwatcher/docker-watcher/internal/dns"
+	"github.com/dockerwatcher/docker-watcher/internal/dnsname"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 )
@@ -58,7 +58,7 @@ type deletedRecord struct {
 }
 
 func (s *Server) dnsDeleteRecord(w http.ResponseWriter, r *http.Request) error {
-	fqdn, err := dns.NormalizeName(r.PathValue("fqdn"))
+	fqdn, err := dnsname.NormalizeName(r.PathValue("fqdn"))
 	if err != nil {
 		return errorf(http.StatusBadRequest, "fqdn", "fqdn %s", err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/distribution/reference"
 
-	"github.com/dockerwatcher/docker-watcher/internal/dns"
+	"github.com/dockerwatcher/docker-watcher/internal/dnsname"
 )
 
 // App is a watched image repository that Docker Watcher deploys.
@@ -39,7 +39,7 @@ var envKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // Normalize validates the user-set fields and canonicalises them.
 func (a *App) Normalize() error {
 	a.Name = strings.TrimSpace(a.Name)
-	if err := dns.CheckLabel(a.Name); err != nil {
+	if err := dnsname.CheckLabel(a.Name); err != nil {
 		return fieldErr("name", "name must be a DNS label (a-z, 0-9, -, at most 63): it "+err.Error())
 	}
 	if err := a.normalizeImage(); err != nil {

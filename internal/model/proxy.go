@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dockerwatcher/docker-watcher/internal/dns"
+	"github.com/dockerwatcher/docker-watcher/internal/dnsname"
 )
 
 // Proxy is a standalone proxy: any domain forwarded to any host and port.
@@ -23,7 +23,7 @@ type Proxy struct {
 
 // Normalize validates the user-set fields and canonicalises them.
 func (p *Proxy) Normalize() error {
-	d, err := dns.NormalizeName(p.Domain)
+	d, err := dnsname.NormalizeName(p.Domain)
 	if err != nil {
 		return fieldErr("domain", "domain "+err.Error())
 	}
@@ -47,7 +47,7 @@ func checkHost(host *string) error {
 		*host = a.String()
 		return nil
 	}
-	if err := dns.CheckHostname(h); err != nil {
+	if err := dnsname.CheckHostname(h); err != nil {
 		return fieldErr("forward_host", "forward_host must be a host name or an IP address: it "+err.Error())
 	}
 	*host = strings.ToLower(strings.TrimSuffix(h, "."))

@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/dockerwatcher/docker-watcher/internal/dns"
+	"github.com/dockerwatcher/docker-watcher/internal/dnsname"
 )
 
 // DNS providers Docker Watcher knows. "" means none (wildcard DNS only).
@@ -80,7 +80,7 @@ func set[T any](dst *T, v *T) {
 // Normalize validates s and brings names and addresses to canonical form.
 func (s *Settings) Normalize() error {
 	if s.Domain != "" {
-		d, err := dns.NormalizeName(s.Domain)
+		d, err := dnsname.NormalizeName(s.Domain)
 		if err != nil {
 			return fieldErr("domain", "domain "+err.Error())
 		}
@@ -124,7 +124,7 @@ func (s *Settings) Normalize() error {
 		return fieldErr("cloudflare_zone_id", "cloudflare_zone_id must be 32 hexadecimal characters")
 	}
 	if s.CloudflareZoneName != "" {
-		z, err := dns.NormalizeName(s.CloudflareZoneName)
+		z, err := dnsname.NormalizeName(s.CloudflareZoneName)
 		if err != nil {
 			return fieldErr("cloudflare_zone_name", "cloudflare_zone_name "+err.Error())
 		}
@@ -219,7 +219,7 @@ func (s Settings) DNSReady() error {
 // under names nobody meant.
 func (s Settings) CheckZone(actual string) error {
 	actual = strings.ToLower(strings.TrimSuffix(actual, "."))
-	if zone := s.DNSZoneName(); zone == "" || !dns.InZone(zone, actual) {
+	if zone := s.DNSZoneName(); zone == "" || !dnsname.InZone(zone, actual) {
 		return fieldErr(s.zoneIDField(), fmt.Sprintf("the zone id %s is the zone %q at the provider, not %q: choose the zone again in Settings → DNS",
 			s.DNSZoneID(), actual, zone))
 	}
@@ -237,7 +237,7 @@ func (s Settings) WithZoneName(actual, given string) (Settings, error) {
 	if s.DNSProvider == ProviderCloudflare {
 		s.CloudflareZoneName = actual
 	}
-	if s.Managed() && s.Domain != "" && !dns.InZone(s.Domain, actual) {
+	if s.Managed() && s.Domain != "" && !dnsname.InZone(s.Domain, actual) {
 		return s, fieldErr(s.zoneIDField(), fmt.Sprintf("the domain %q is not in the zone %q: choose the zone that holds it", s.Domain, actual))
 	}
 	return s, nil

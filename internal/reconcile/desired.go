@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
+	"github.com/dockerwatcher/docker-watcher/internal/dnsname"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 )
 
@@ -76,7 +77,7 @@ func Desired(consumers []Consumer, s model.Settings) (want, outside []Want) {
 				continue // two consumers of one name: the first wins
 			}
 			seen[k] = true
-			if zone == "" || !dns.InZone(w.Record.Name, zone) {
+			if zone == "" || !dnsname.InZone(w.Record.Name, zone) {
 				outside = append(outside, w)
 				continue
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
+	"github.com/dockerwatcher/docker-watcher/internal/dnsname"
 )
 
 // fakeFault is what the fake provider does to one call.
@@ -183,7 +184,7 @@ func (f *fakeProvider) apply(call int64, method string, c dns.Change) (dns.Recor
 	r := c.Record.Normalize()
 	switch c.Action {
 	case dns.Create:
-		if !dns.InZone(r.Name, f.zone) {
+		if !dnsname.InZone(r.Name, f.zone) {
 			f.violate("call %d: %s creates %s %s outside the zone %s", call, method, r.Type, r.Name, f.zone)
 		}
 		if r.Type != "A" && r.Type != "AAAA" {
