@@ -29,7 +29,7 @@ func TestStoppedInstanceGracePeriod(t *testing.T) {
 	if rep := w.sync(); rep.Created != 2 {
 		t.Fatalf("first sync %+v", rep)
 	}
-	if err := w.st.SetInstanceStatus(t.Context(), web.ID, model.StatusStopped, 1, ""); err != nil {
+	if err := w.st.SetInstanceStatus(t.Context(), web.ID, model.StatusStopped, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.st.DeleteInstance(t.Context(), api.ID); err != nil {

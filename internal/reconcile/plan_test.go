@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockerwatcher/docker-watcher/internal/consumer"
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 )
@@ -13,7 +14,7 @@ import (
 const mk = "managed by docker-watcher test"
 
 func want(name, content string) Want {
-	return Want{Record: dns.Record{Name: name, Type: "A", Content: content, TTL: 1}, Consumer: Consumer{Kind: model.KindProxy, ID: 1, FQDN: name}}
+	return Want{Record: dns.Record{Name: name, Type: "A", Content: content, TTL: 1}, Consumer: consumer.Consumer{Kind: model.KindProxy, ID: 1, FQDN: name}}
 }
 
 func at(id, name, content, owner string) dns.Record {
@@ -50,7 +51,7 @@ func count(c Changes) counts {
 
 func TestPlan(t *testing.T) {
 	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
-	wantAAAA := Want{Record: dns.Record{Name: "a.example.com", Type: "AAAA", Content: "2001:db8::1", TTL: 1}, Consumer: Consumer{Kind: model.KindProxy, ID: 1}}
+	wantAAAA := Want{Record: dns.Record{Name: "a.example.com", Type: "AAAA", Content: "2001:db8::1", TTL: 1}, Consumer: consumer.Consumer{Kind: model.KindProxy, ID: 1}}
 	tests := []struct {
 		name   string
 		want   []Want
@@ -210,8 +211,8 @@ func TestDesired(t *testing.T) {
 		{ID: 4, Subdomain: "old", Status: model.StatusStopped, ProxyRouteID: 7, StatusChangedAt: now.Add(-11 * time.Minute)},
 	}
 	proxies := []model.Proxy{{ID: 9, Domain: "shop.example.com"}, {ID: 10, Domain: "elsewhere.org"}}
-	cs := Consumers(instances, proxies, s, now)
-	names := map[string]Consumer{}
+	cs := consumer.List(instances, proxies, s, now)
+	names := map[string]consumer.Consumer{}
 	for _, c := range cs {
 		names[c.FQDN] = c
 	}
@@ -232,7 +233,7 @@ func TestDesired(t *testing.T) {
 	}
 	// Grace 0 deletes at once.
 	s.DNSDeleteGraceSeconds = 0
-	if cs := Consumers(instances, nil, s, now); len(cs) != 1 {
+	if cs := consumer.List(instances, nil, s, now); len(cs) != 1 {
 		t.Fatalf("with grace 0: %+v", cs)
 	}
 	// No address, no record.

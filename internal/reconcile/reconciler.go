@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/dockerwatcher/docker-watcher/internal/consumer"
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
@@ -288,7 +289,7 @@ func (r *Reconciler) desired(ctx context.Context, st model.Settings) (want, outs
 	if err != nil {
 		return nil, nil, err
 	}
-	want, outside = Desired(Consumers(instances, proxies, st, r.now()), st)
+	want, outside = Desired(consumer.List(instances, proxies, st, r.now()), st)
 	return want, outside, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/dockerwatcher/docker-watcher/internal/consumer"
 )
 
 // Scheduler decides when syncs run: at start, periodically, shortly after
@@ -113,4 +115,18 @@ func (s *Scheduler) due(ctx context.Context, last time.Time) time.Duration {
 		d = min(d, max(time.Until(g)+time.Second, time.Second))
 	}
 	return d
+}
+
+// nextGraceEnd is when the earliest grace period of a stopped instance
+// ends, or zero.
+func (r *Reconciler) nextGraceEnd(ctx context.Context) time.Time {
+	st, err := r.store.Settings(ctx)
+	if err != nil || !st.Managed() {
+		return time.Time{}
+	}
+	instances, err := r.store.Instances(ctx)
+	if err != nil {
+		return time.Time{}
+	}
+	return consumer.NextGraceEnd(consumer.List(instances, nil, st, r.now()))
 }

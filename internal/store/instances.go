@@ -42,14 +42,21 @@ func (s *Store) CreateInstance(ctx context.Context, i *model.Instance) error {
 	return nil
 }
 
-// SetInstanceStatus changes an instance's status (and notes when), its
-// proxy route and last error.
-func (s *Store) SetInstanceStatus(ctx context.Context, id int64, status string, proxyRouteID int64, lastError string) error {
+// SetInstanceStatus changes an instance's status (and notes when) and its
+// last error.
+func (s *Store) SetInstanceStatus(ctx context.Context, id int64, status, lastError string) error {
 	now := s.now()
 	return affected(s.db.ExecContext(ctx, `UPDATE instances SET
 		status_changed_at = CASE WHEN status = ? THEN coalesce(status_changed_at, updated_at) ELSE ? END,
-		status = ?, proxy_route_id = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-		status, now, status, proxyRouteID, lastError, now, id))
+		status = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+		status, now, status, lastError, now, id))
+}
+
+// SetInstanceRoute records the proxy route that serves an instance (0: none).
+// The router writes it; the deployer never needs to know route ids.
+func (s *Store) SetInstanceRoute(ctx context.Context, id, proxyRouteID int64) error {
+	return affected(s.db.ExecContext(ctx, "UPDATE instances SET proxy_route_id = ?, updated_at = ? WHERE id = ?",
+		proxyRouteID, s.now(), id))
 }
 
 // DeleteInstance removes an instance.
