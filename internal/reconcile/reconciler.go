@@ -119,14 +119,7 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 		return rep, err
 	}
 	current := st.DNSTarget()
-	var mine, stale []model.DNSRecord
-	for _, row := range rows {
-		if st.Managed() && row.Target() == current {
-			mine = append(mine, row)
-		} else {
-			stale = append(stale, row)
-		}
-	}
+	mine, stale := splitRows(st, rows)
 	if err := r.removeStale(ctx, st, stale, dryRun, &rep); err != nil {
 		return rep, err
 	}
@@ -166,6 +159,19 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 	after, err := Apply(ctx, p, r.store, current, changes, actual, r.now(), &rep)
 	seen = &observation{Target: current, Records: relevant(after, want, mine)}
 	return rep, err
+}
+
+// splitRows parts the rows into those of the zone the settings manage and
+// the stale ones: of an earlier zone or provider, or of managed mode.
+func splitRows(st model.Settings, rows []model.DNSRecord) (mine, stale []model.DNSRecord) {
+	for _, row := range rows {
+		if st.Managed() && row.Target() == st.DNSTarget() {
+			mine = append(mine, row)
+		} else {
+			stale = append(stale, row)
+		}
+	}
+	return mine, stale
 }
 
 // checkZone reads the zone's name from the provider by its id, once per

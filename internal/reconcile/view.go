@@ -104,14 +104,7 @@ func (r *Reconciler) Records(ctx context.Context, f Filter) (RecordsView, error)
 		return view, err
 	}
 	current := st.DNSTarget()
-	var mine, stale []model.DNSRecord
-	for _, row := range rows {
-		if st.Managed() && row.Target() == current {
-			mine = append(mine, row)
-		} else {
-			stale = append(stale, row)
-		}
-	}
+	mine, stale := splitRows(st, rows)
 	if st.Managed() {
 		var actual []dns.Record
 		if seen.Target == current {
