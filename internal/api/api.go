@@ -29,7 +29,7 @@ type Deps struct {
 	DNS     ProviderFactory      // builds the DNS provider of the settings
 
 	Reconciler *reconcile.Reconciler // DNS syncs
-	Hooks      Hooks                 // told when consumers change
+	Events     Publisher             // told what a handler saved
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (config DW_TRUSTED_PROXIES).
@@ -48,7 +48,7 @@ type Server struct {
 
 	dnsProviders ProviderFactory
 	reconciler   *reconcile.Reconciler
-	hooks        Hooks
+	events       Publisher
 	settingsMu   sync.Mutex // one settings change at a time
 }
 
@@ -117,7 +117,7 @@ func New(d Deps) *Server {
 
 		dnsProviders: d.DNS,
 		reconciler:   d.Reconciler,
-		hooks:        d.Hooks,
+		events:       d.Events,
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dw_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",

@@ -20,6 +20,7 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
+	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 	"github.com/dockerwatcher/docker-watcher/internal/store/storetest"
@@ -84,9 +85,11 @@ func (e *env) start(authn *auth.Service) {
 	rec := reconcile.New(e.store, factory, log, reg)
 	sched := reconcile.NewScheduler(rec, log, 20*time.Millisecond)
 	go sched.Run(ctx)
+	bus := &events.Bus{}
+	bus.Subscribe(sched.Handle)
 	e.srv = New(Deps{
 		Store: e.store, Auth: authn, Log: log, Metrics: reg, UI: http.NotFoundHandler(),
-		DNS: factory, Reconciler: rec, Hooks: sched,
+		DNS: factory, Reconciler: rec, Events: bus,
 	})
 	ts := httptest.NewServer(e.srv)
 	e.t.Cleanup(ts.Close)

@@ -6,14 +6,14 @@ import (
 	"slices"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dnsname"
+	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 )
 
-// Hooks is told about changes of consumers; it never fails.
-type Hooks interface {
-	Notify()     // consumers or DNS settings changed: sync soon
-	Reschedule() // only the sync interval changed
+// Publisher takes the events of what a handler saved; it never fails.
+type Publisher interface {
+	Publish(events.Event)
 }
 
 func (s *Server) dnsSync(w http.ResponseWriter, r *http.Request) error {

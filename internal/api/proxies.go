@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
@@ -68,7 +69,7 @@ func (s *Server) createProxy(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.CreateProxy(r.Context(), &p); err != nil {
 		return proxyConflict(err, p.Domain)
 	}
-	s.hooks.Notify()
+	s.proxyChanged(p.ID)
 	return writeJSON(w, http.StatusCreated, p)
 }
 
@@ -88,7 +89,7 @@ func (s *Server) updateProxy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return proxyConflict(err, p.Domain)
 	}
-	s.hooks.Notify()
+	s.proxyChanged(p.ID)
 	return writeJSON(w, http.StatusOK, updated)
 }
 
@@ -100,7 +101,12 @@ func (s *Server) deleteProxy(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteProxy(r.Context(), p.ID); err != nil {
 		return err
 	}
-	s.hooks.Notify()
+	s.proxyChanged(p.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// proxyChanged publishes that a standalone proxy, so a consumer, changed.
+func (s *Server) proxyChanged(id int64) {
+	s.events.Publish(events.Event{Kind: events.ConsumersChanged, Subject: model.KindProxy, ID: id})
 }

@@ -3,8 +3,8 @@ package api
 import (
 	"net/http"
 
+	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
-	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 )
 
 // settingsView is what GET /api/settings answers: secrets only say whether
@@ -43,7 +43,7 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, viewSettings(st))
 }
 
-// putSettings validates and saves a change of settings. A newly chosen
+// putSettings validates and saves a change of settings, then publishes it. A newly chosen
 // zone (or token) is read from the provider by its id, so the zone's name
 // is the provider's, never the client's. Saves are serialised among
 // themselves, never behind a running DNS sync.
@@ -69,14 +69,10 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) error {
 	if updated, err = s.reconciler.CheckSettings(r.Context(), current, updated, given); err != nil {
 		return err
 	}
-	old, updated, err := s.store.UpdateSettings(r.Context(), func(model.Settings) (model.Settings, error) { return updated, nil })
+	_, updated, err = s.store.UpdateSettings(r.Context(), func(model.Settings) (model.Settings, error) { return updated, nil })
 	if err != nil {
 		return err
 	}
-	if reconcile.SettingsChanged(old, updated) {
-		s.hooks.Notify() // clean up after the old configuration, then sync
-	} else if old.DNSSyncIntervalSeconds != updated.DNSSyncIntervalSeconds {
-		s.hooks.Reschedule()
-	}
+	s.events.Publish(events.Event{Kind: events.SettingsChanged, Subject: "settings"})
 	return writeJSON(w, http.StatusOK, viewSettings(updated))
 }

@@ -15,17 +15,18 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/dockerwatcher/docker-watcher/internal/api"
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
+	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 	"github.com/dockerwatcher/docker-watcher/web"
@@ -39,6 +40,10 @@ var bcryptCost = 0
 // burst of changes becomes one sync, a single change still reaches the
 // provider well within a second.
 const hookDebounce = 300 * time.Millisecond
+
+// shutdownGrace is how long in-flight requests may take to finish at
+// shutdown; tests shorten it.
+var shutdownGrace = 15 * time.Second
 
 // Version is set at build time with -ldflags "-X .../internal/app.Version=...".
 var Version = "dev"
@@ -97,75 +102,113 @@ func version() string {
 	return Version
 }
 
-// Serve runs Docker Watcher until ctx ends, then shuts down gracefully:
-// in-flight requests finish (up to 15 s), then the database closes.
-func Serve(ctx context.Context, cfg config.Config, logOut io.Writer) error {
-	log := newLogger(cfg, logOut)
-	log.Info("starting docker-watcher", slog.String("version", version()), slog.Any("config", cfg))
+// App is Docker Watcher's object graph: the store, authentication, the
+// DNS providers, reconciler and scheduler, the event bus and the API, built
+// once by New for serve and for the tests.
+type App struct {
+	Config     config.Config
+	Log        *slog.Logger
+	Store      *store.Store
+	Auth       *auth.Service
+	Bus        *events.Bus
+	Reconciler *reconcile.Reconciler
+	Scheduler  *reconcile.Scheduler
+	Metrics    *prometheus.Registry
+	Handler    http.Handler // the UI and the API
+}
 
+// New builds the graph: it opens the store (Close closes it), creates the
+// admin user at first start, and wires the bus: the DNS scheduler hears
+// every change that API handlers save.
+func New(ctx context.Context, cfg config.Config, logOut io.Writer) (*App, error) {
+	a := &App{Config: cfg, Log: newLogger(cfg, logOut), Bus: &events.Bus{}, Metrics: prometheus.NewRegistry()}
+	a.Log.Info("starting docker-watcher", slog.String("version", version()), slog.Any("config", cfg))
 	st, err := store.Open(ctx, cfg.DataDir)
 	if err != nil {
-		return fmt.Errorf("open database in %s: %w", cfg.DataDir, err)
+		return nil, fmt.Errorf("open database in %s: %w", cfg.DataDir, err)
 	}
-	defer func() {
-		if err := st.Close(); err != nil {
-			log.Error("close database", slog.Any("err", err))
-		}
-	}()
-
-	authn := auth.NewService(st, bcryptCost)
-	generated, err := authn.EnsureAdmin(ctx, cfg.AdminPassword)
+	a.Store = st
+	a.Auth = auth.NewService(st, bcryptCost)
+	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
-		return err
+		st.Close()
+		return nil, err
 	}
 	if generated != "" {
 		// Printed this once; it is stored only hashed.
-		log.Warn("created the admin user with a random password; note it now, it is not shown again "+
+		a.Log.Warn("created the admin user with a random password; note it now, it is not shown again "+
 			"(set DW_ADMIN_PASSWORD to choose one)", slog.String("username", auth.AdminUser), slog.String("password", generated))
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	dnsProviders := providers.Factory(providers.Options{CloudflareAPIURL: cfg.CloudflareAPIURL})
-	rec := reconcile.New(st, dnsProviders, log, reg)
-	sched := reconcile.NewScheduler(rec, log, hookDebounce)
-	handler := api.New(api.Deps{Store: st, Auth: authn, Log: log, Metrics: reg, UI: web.Handler(),
-		DNS: dnsProviders, Reconciler: rec, Hooks: sched, TrustedProxies: cfg.TrustedProxies})
-	bg, stopBackground := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { sched.Run(bg) })
-	defer func() {
-		stopBackground()
-		wg.Wait() // a sync in progress ends before the database closes
-	}()
+	a.Reconciler = reconcile.New(st, dnsProviders, a.Log, a.Metrics)
+	a.Scheduler = reconcile.NewScheduler(a.Reconciler, a.Log, hookDebounce)
+	a.Bus.Subscribe(a.Scheduler.Handle)
+	a.Handler = api.New(api.Deps{Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
+		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies})
+	return a, nil
+}
 
-	ln, err := net.Listen("tcp", cfg.Listen)
+// Close closes the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// Serve runs Docker Watcher until ctx ends, then shuts down gracefully.
+func Serve(ctx context.Context, cfg config.Config, logOut io.Writer) error {
+	a, err := New(ctx, cfg, logOut)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		return err
 	}
+	defer func() {
+		if err := a.Close(); err != nil {
+			a.Log.Error("close database", slog.Any("err", err))
+		}
+	}()
+	return a.Run(ctx)
+}
+
+// Run serves the UI and API on the configured address and runs the
+// background work, each long-running part under one errgroup, until ctx
+// ends or a part fails. At shutdown, in-flight requests finish (up to
+// 15 s); then the requests' base context ends what is still running (a
+// sync with retries), and Run returns once every part has stopped, so the
+// database can close.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.Listen, err)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	requests, endRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer endRequests()
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10, // far more than a browser sends; the default is 1 MB
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return requests },
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving the UI and API", slog.String("url", "http://"+displayAddr(ln.Addr().String())))
-
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Warn("requests still running at shutdown were cut", slog.Any("err", err))
-	}
-	return nil
+	g.Go(func() error { return a.Scheduler.Run(gctx) })
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		a.Log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			a.Log.Warn("requests still running at shutdown were cut", slog.Any("err", err))
+		}
+		endRequests()
+		return nil
+	})
+	a.Log.Info("serving the UI and API", slog.String("url", "http://"+displayAddr(ln.Addr().String())))
+	return g.Wait()
 }
 
 func newLogger(cfg config.Config, out io.Writer) *slog.Logger {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,6 +18,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/dockerwatcher/docker-watcher/internal/config"
+	"github.com/dockerwatcher/docker-watcher/internal/model"
+	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
 
 func init() { bcryptCost = bcrypt.MinCost }
@@ -215,5 +219,68 @@ func TestMainCommands(t *testing.T) {
 	}
 	if code := Main([]string{"serve", "--listen", "bad"}, getenv, &out, &errOut); code != 2 {
 		t.Fatalf("bad flag: %d", code)
+	}
+}
+
+// At shutdown, what a request still runs after the grace period (here a
+// sync waiting on a Cloudflare that never answers) is ended through the
+// requests' base context, so serve returns and the database closes.
+func TestShutdownEndsInFlightWork(t *testing.T) {
+	hung := make(chan struct{})
+	cf := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // never answers while the request lives
+		case <-r.Context().Done():
+		case <-hung:
+		}
+	}))
+	defer cf.Close()
+	defer close(hung)
+	old := shutdownGrace
+	shutdownGrace = 200 * time.Millisecond
+	defer func() { shutdownGrace = old }()
+
+	cfg := config.Default()
+	cfg.DataDir, cfg.AdminPassword, cfg.CloudflareAPIURL = t.TempDir(), "password-for-test", cf.URL+"/client/v4/"
+	st, err := store.Open(t.Context(), cfg.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.UpdateSettings(t.Context(), func(s model.Settings) (model.Settings, error) {
+		s.Domain, s.PublicIPv4, s.WildcardDNS, s.DNSProvider = "example.com", "203.0.113.10", false, model.ProviderCloudflare
+		s.CloudflareAPIToken, s.CloudflareZoneID, s.CloudflareZoneName = "tok", strings.Repeat("a", 32), "example.com"
+		return s, s.Normalize()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	url, stop := start(t, cfg, &lockedBuffer{})
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	res, err := client.Post(url+"/api/auth/login", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"username":"admin","password":%q}`, cfg.AdminPassword)))
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("login: %v %v", res, err)
+	}
+	res.Body.Close()
+	synced := make(chan struct{})
+	go func() {
+		defer close(synced)
+		if res, err := client.Post(url+"/api/dns/sync", "application/json", nil); err == nil {
+			res.Body.Close()
+		}
+	}()
+	time.Sleep(300 * time.Millisecond) // the sync waits on Cloudflare now
+	begin := time.Now()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(begin); d > 10*time.Second {
+		t.Fatalf("serve took %s to stop with a sync in flight", d)
+	}
+	select {
+	case <-synced:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the in-flight sync request never ended")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dockerwatcher/docker-watcher/internal/consumer"
+	"github.com/dockerwatcher/docker-watcher/internal/events"
 )
 
 // Scheduler decides when syncs run: at start, periodically, shortly after
@@ -18,12 +19,28 @@ type Scheduler struct {
 	debounce   time.Duration
 	notify     chan struct{}
 	reschedule chan struct{}
+	settings   chan struct{}
 }
 
 // NewScheduler returns a scheduler whose hooks wait debounce for more
 // hooks before running.
 func NewScheduler(r *Reconciler, log *slog.Logger, debounce time.Duration) *Scheduler {
-	return &Scheduler{r: r, log: log, debounce: debounce, notify: make(chan struct{}, 1), reschedule: make(chan struct{}, 1)}
+	return &Scheduler{r: r, log: log, debounce: debounce,
+		notify: make(chan struct{}, 1), reschedule: make(chan struct{}, 1), settings: make(chan struct{}, 1)}
+}
+
+// Handle takes an event of the bus: a change of consumers asks for a sync
+// soon; saved settings are compared, in the scheduler's loop, with the ones
+// it saw last: a change that concerns DNS records asks for a sync (which
+// first cleans up after an earlier zone), a change of the interval alone
+// re-times the next run. It never blocks.
+func (s *Scheduler) Handle(e events.Event) {
+	switch e.Kind {
+	case events.ConsumersChanged:
+		s.Notify()
+	case events.SettingsChanged:
+		signal(s.settings)
+	}
 }
 
 // Notify asks for a sync soon. It never blocks and never fails: hooks call
@@ -41,15 +58,30 @@ func signal(c chan struct{}) {
 	}
 }
 
-// Run runs syncs until ctx ends.
-func (s *Scheduler) Run(ctx context.Context) {
+// Run runs syncs until ctx ends; it returns nil then.
+func (s *Scheduler) Run(ctx context.Context) error {
 	timer := time.NewTimer(0) // the start-up run
 	defer timer.Stop()
 	var last time.Time // when the last run ended
+	seen, _ := s.r.store.Settings(ctx)
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
+		case <-s.settings:
+			st, err := s.r.store.Settings(ctx)
+			if err != nil {
+				continue
+			}
+			old := seen
+			seen = st
+			switch {
+			case SettingsChanged(old, st):
+				s.Notify()
+			case old.DNSSyncIntervalSeconds != st.DNSSyncIntervalSeconds:
+				s.Reschedule()
+			}
+			continue
 		case <-s.reschedule:
 			if !last.IsZero() {
 				resetTimer(timer, s.due(ctx, last))
@@ -60,7 +92,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 			// hooks of the burst are all covered by this run.
 			select {
 			case <-ctx.Done():
-				return
+				return nil
 			case <-time.After(s.debounce):
 			}
 			select {

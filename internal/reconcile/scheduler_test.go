@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
+	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 )
 
@@ -157,4 +158,32 @@ func TestFailedCleanupIsKeptAndRetried(t *testing.T) {
 	if rows, _ := w.st.DNSRecords(t.Context()); len(rows) != 0 || len(w.emu.Records(w.zone.ID)) != 0 {
 		t.Fatalf("after the retry: rows %+v, records %+v", rows, w.emu.Records(w.zone.ID))
 	}
+}
+
+// Saved settings reach the scheduler as an event of the bus: a change of
+// the interval alone re-times the next run without a sync; a change that
+// concerns the records syncs soon.
+func TestSchedulerHandlesSettingsEvents(t *testing.T) {
+	w, s := startScheduler(t, 10*time.Millisecond)
+	var bus events.Bus
+	bus.Subscribe(s.Handle)
+	save := func(change func(*model.Settings)) {
+		t.Helper()
+		if _, _, err := w.st.UpdateSettings(t.Context(), func(st model.Settings) (model.Settings, error) {
+			change(&st)
+			return st, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		bus.Publish(events.Event{Kind: events.SettingsChanged, Subject: "settings"})
+	}
+	save(func(st *model.Settings) { st.DNSSyncIntervalSeconds = 3600 })
+	time.Sleep(200 * time.Millisecond)
+	if n := w.emu.Calls()[listCall]; n != 1 {
+		t.Fatalf("an interval change ran a sync: %d listings", n)
+	}
+	save(func(st *model.Settings) { st.DNSTTL = 300 })
+	waitFor(t, "the sync after a change of the records' TTL", func() bool { return w.emu.Calls()[listCall] == 2 })
+	bus.Publish(events.Event{Kind: events.ConsumersChanged, Subject: "proxy", ID: 1})
+	waitFor(t, "the sync after a change of consumers", func() bool { return w.emu.Calls()[listCall] == 3 })
 }
