@@ -11,13 +11,6 @@ import (
 // ProviderFactory builds the DNS provider that settings describe.
 type ProviderFactory func(model.Settings) (dns.Provider, error)
 
-// dnsTestRequest names what to test instead of the stored settings.
-type dnsTestRequest struct {
-	DNSProvider        *string `json:"dns_provider"`
-	CloudflareAPIToken *string `json:"cloudflare_api_token"`
-	CloudflareZoneID   *string `json:"cloudflare_zone_id"`
-}
-
 type dnsTestResponse struct {
 	OK       bool        `json:"ok"`
 	Provider string      `json:"provider"`
@@ -27,17 +20,14 @@ type dnsTestResponse struct {
 
 // provider builds the provider of st, refusing settings that name none.
 func (s *Server) provider(st model.Settings) (dns.Provider, error) {
-	if st.DNSProvider == model.ProviderNone {
-		return nil, errorf(http.StatusBadRequest, "dns_provider", "choose a DNS provider first")
-	}
-	if st.DNSProvider == model.ProviderCloudflare && st.CloudflareAPIToken == "" {
-		return nil, errorf(http.StatusBadRequest, "cloudflare_api_token", "enter a Cloudflare API token first")
+	if err := st.DNS().CredentialsReady(); err != nil {
+		return nil, err
 	}
 	return s.dnsProviders(st)
 }
 
 func (s *Server) dnsTest(w http.ResponseWriter, r *http.Request) error {
-	var in dnsTestRequest
+	var in model.DNSPatch // what to test instead of the stored settings
 	if err := decode(w, r, &in); err != nil {
 		var he *httpError
 		// The body is optional: nothing given tests the stored settings.
@@ -50,8 +40,7 @@ func (s *Server) dnsTest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Validated like a settings change, but not saved.
-	st, err = model.SettingsPatch{DNSProvider: in.DNSProvider, CloudflareAPIToken: in.CloudflareAPIToken,
-		CloudflareZoneID: in.CloudflareZoneID}.Apply(st)
+	st, err = in.Settings().Apply(st)
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func TestSettingsValidation(t *testing.T) {
 func TestSettingsNormalised(t *testing.T) {
 	e := newEnv(t)
 	b := e.expect(e.do(e.client, "PUT", "/api/settings", `{"domain":"Bücher.Example.","public_ipv6":"2001:DB8:0:0::1"}`), http.StatusOK)
-	got := decodeInto[settingsView](t, b)
+	got := decodeInto[model.SettingsView](t, b)
 	if got.Domain != "xn--bcher-kva.example" || got.PublicIPv6 != "2001:db8::1" {
 		t.Fatalf("settings %+v", got)
 	}
@@ -91,7 +91,7 @@ func TestSettingsSecretIsWriteOnly(t *testing.T) {
 		if bytes.Contains(b, []byte(secret)) {
 			t.Fatalf("secret returned: %s", b)
 		}
-		if v := decodeInto[settingsView](t, b); !v.CloudflareAPITokenSet {
+		if v := decodeInto[model.SettingsView](t, b); !v.CloudflareAPITokenSet {
 			t.Fatalf("token not reported as set: %s", b)
 		}
 	}
@@ -102,7 +102,7 @@ func TestSettingsSecretIsWriteOnly(t *testing.T) {
 	}
 	// "" clears it.
 	b := e.expect(e.do(e.client, "PUT", "/api/settings", `{"cloudflare_api_token":""}`), http.StatusOK)
-	if decodeInto[settingsView](t, b).CloudflareAPITokenSet {
+	if decodeInto[model.SettingsView](t, b).CloudflareAPITokenSet {
 		t.Fatal("token still set after clearing")
 	}
 	if strings.Contains(e.logs.String(), secret) {

@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"net/netip"
-	"strings"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dnsname"
 )
@@ -145,115 +144,42 @@ func isHex(s string, n int) bool {
 	return true
 }
 
+// SettingsView is what the API answers for the settings: secrets only say
+// whether they are set.
+type SettingsView struct {
+	Domain                string `json:"domain"`
+	PublicIPv4            string `json:"public_ipv4"`
+	PublicIPv6            string `json:"public_ipv6"`
+	WildcardDNS           bool   `json:"wildcard_dns"`
+	DNSProvider           string `json:"dns_provider"`
+	CloudflareAPITokenSet bool   `json:"cloudflare_api_token_set"`
+	CloudflareZoneID      string `json:"cloudflare_zone_id"`
+	CloudflareZoneName    string `json:"cloudflare_zone_name"`
+	DNSTTL                int    `json:"dns_ttl"`
+	CloudflareProxied     bool   `json:"cloudflare_proxied"`
+
+	DNSDeleteGraceSeconds  int `json:"dns_delete_grace_seconds"`
+	DNSSyncIntervalSeconds int `json:"dns_sync_interval_seconds"`
+}
+
+// View returns the settings as the API shows them, without secrets.
+func (s Settings) View() SettingsView {
+	return SettingsView{
+		Domain: s.Domain, PublicIPv4: s.PublicIPv4, PublicIPv6: s.PublicIPv6, WildcardDNS: s.WildcardDNS,
+		DNSProvider: s.DNSProvider, CloudflareAPITokenSet: s.CloudflareAPIToken != "",
+		CloudflareZoneID: s.CloudflareZoneID, CloudflareZoneName: s.CloudflareZoneName,
+		DNSTTL: s.DNSTTL, CloudflareProxied: s.CloudflareProxied,
+		DNSDeleteGraceSeconds: s.DNSDeleteGraceSeconds, DNSSyncIntervalSeconds: s.DNSSyncIntervalSeconds,
+	}
+}
+
 // Managed reports whether DNS records are written to a provider.
-func (s Settings) Managed() bool {
-	return !s.WildcardDNS && s.DNSProvider != ProviderNone
-}
+func (s Settings) Managed() bool { return s.DNS().Managed() }
 
-// DNSZoneID is the provider's zone the settings manage.
-func (s Settings) DNSZoneID() string {
-	if s.DNSProvider == ProviderCloudflare {
-		return s.CloudflareZoneID
-	}
-	return ""
-}
-
-// DNSTarget is the provider's zone the settings manage; zero when DNS is
-// not managed.
-func (s Settings) DNSTarget() DNSTarget {
-	if !s.Managed() {
-		return DNSTarget{}
-	}
-	return DNSTarget{Provider: s.DNSProvider, ZoneID: s.DNSZoneID()}
-}
-
-// DNSCredentials returns the provider's secret fields of s.
-func (s Settings) DNSCredentials() map[string]string {
-	if s.DNSProvider == ProviderCloudflare {
-		return map[string]string{"cloudflare_api_token": s.CloudflareAPIToken}
-	}
-	return map[string]string{}
-}
-
-// ForCleanup returns s set to the provider, zone and credentials of an
-// earlier configuration, to remove its records with.
-func (s Settings) ForCleanup(c DNSCleanup) Settings {
-	s.WildcardDNS, s.DNSProvider = false, c.Provider
-	if c.Provider == ProviderCloudflare {
-		s.CloudflareZoneID, s.CloudflareZoneName = c.ZoneID, c.ZoneName
-		s.CloudflareAPIToken = c.Credentials["cloudflare_api_token"]
-	}
-	return s
-}
-
-// CleanupAfter decides what a settings change means for the records of the
-// old configuration: when it managed a zone that the new one does not, the
-// old zone's records must go, and keep is what removes them. A token change
-// alone keeps the zone, and so its records.
-func CleanupAfter(old, updated Settings) (keep *DNSCleanup) {
-	if !old.Managed() || old.DNSTarget() == updated.DNSTarget() {
-		return nil
-	}
-	return &DNSCleanup{DNSTarget: old.DNSTarget(), ZoneName: old.DNSZoneName(), Credentials: old.DNSCredentials()}
-}
-
-// DNSReady reports, as a field error, what managed DNS still lacks to
-// reach its provider.
-func (s Settings) DNSReady() error {
-	switch s.DNSProvider {
-	case ProviderCloudflare:
-		if s.CloudflareZoneID == "" {
-			return fieldErr("cloudflare_zone_id", "no DNS zone is selected: choose one in Settings → DNS")
-		}
-		if s.CloudflareAPIToken == "" {
-			return fieldErr("cloudflare_api_token", "no Cloudflare API token is stored: enter one in Settings → DNS")
-		}
-		return nil
-	}
-	return fieldErr("dns_provider", "no DNS provider is chosen")
-}
-
-// CheckZone reports whether the zone the settings write into is the zone
-// the provider has under their zone id, named actual: every name the
-// settings call in the zone must be in it, or records would be written
-// under names nobody meant.
-func (s Settings) CheckZone(actual string) error {
-	actual = strings.ToLower(strings.TrimSuffix(actual, "."))
-	if zone := s.DNSZoneName(); zone == "" || !dnsname.InZone(zone, actual) {
-		return fieldErr(s.zoneIDField(), fmt.Sprintf("the zone id %s is the zone %q at the provider, not %q: choose the zone again in Settings → DNS",
-			s.DNSZoneID(), actual, zone))
-	}
-	return nil
-}
-
-// WithZoneName returns s with the zone's name as the provider gives it.
-// given is the name the client sent ("" for none): one that differs is a
-// field error, and so, when DNS is managed, is a domain outside the zone.
-func (s Settings) WithZoneName(actual, given string) (Settings, error) {
-	actual = strings.ToLower(strings.TrimSuffix(actual, "."))
-	if given = strings.ToLower(strings.TrimSuffix(given, ".")); given != "" && given != actual {
-		return s, fieldErr(s.zoneIDField(), fmt.Sprintf("the zone id %s is the zone %q at the provider, not %q", s.DNSZoneID(), actual, given))
-	}
-	if s.DNSProvider == ProviderCloudflare {
-		s.CloudflareZoneName = actual
-	}
-	if s.Managed() && s.Domain != "" && !dnsname.InZone(s.Domain, actual) {
-		return s, fieldErr(s.zoneIDField(), fmt.Sprintf("the domain %q is not in the zone %q: choose the zone that holds it", s.Domain, actual))
-	}
-	return s, nil
-}
-
-func (s Settings) zoneIDField() string {
-	if s.DNSProvider == ProviderCloudflare {
-		return "cloudflare_zone_id"
-	}
-	return "dns_provider"
-}
-
-// DNSZoneName is the name of that zone, falling back to the domain.
+// DNSZoneName is the name of the managed zone, falling back to the domain.
 func (s Settings) DNSZoneName() string {
-	if s.DNSProvider == ProviderCloudflare && s.CloudflareZoneName != "" {
-		return s.CloudflareZoneName
+	if z := s.DNS().ZoneName; z != "" {
+		return z
 	}
 	return s.Domain
 }

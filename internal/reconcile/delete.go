@@ -50,7 +50,7 @@ func (r *Reconciler) DeleteName(ctx context.Context, fqdn string) ([]Line, error
 	var firstErr error
 	for _, t := range targets {
 		creds := cleanupSettings(st, t, cleanups)
-		if st.Managed() && t == st.DNSTarget() {
+		if st.Managed() && t == st.DNS().Target() {
 			creds = st
 		}
 		if err := r.removeRows(ctx, creds, t, groups[t], &rep); err != nil && firstErr == nil {

@@ -25,7 +25,7 @@ func Desired(consumers []consumer.Consumer, s model.Settings) (want, outside []W
 				continue
 			}
 			w := Want{Consumer: c, Record: dns.Record{
-				Name: c.FQDN, Type: t.typ, Content: t.content, TTL: s.DNSTTL, Proxied: s.CloudflareProxied,
+				Name: c.FQDN, Type: t.typ, Content: t.content, TTL: s.DNSTTL, Proxied: s.DNS().Proxied,
 			}.Normalize()}
 			k := key(w.Record.Name, w.Record.Type)
 			if seen[k] {

@@ -964,13 +964,13 @@ func (b *fakeBackend) writesIn(zone int) int { return len(b.fakes[zone].opLog())
 func (b *fakeBackend) factory() ProviderFactory {
 	return func(s model.Settings) (dns.Provider, error) {
 		var f *fakeProvider
-		switch s.DNSZoneID() {
+		switch s.DNS().ZoneID {
 		case propZoneID:
 			f = b.fakes[0]
 		case propOtherID:
 			f = b.fakes[1]
 		default:
-			return nil, fmt.Errorf("no zone %q", s.DNSZoneID())
+			return nil, fmt.Errorf("no zone %q", s.DNS().ZoneID)
 		}
 		if dns.OwnerMarker(s.InstallationID) != f.marker {
 			return nil, fmt.Errorf("marker %q, want %q", dns.OwnerMarker(s.InstallationID), f.marker)
@@ -1106,7 +1106,7 @@ func (b *cfBackend) describe() string {
 func (b *cfBackend) factory() ProviderFactory {
 	return func(s model.Settings) (dns.Provider, error) {
 		zone := b.zones[0]
-		if s.DNSZoneID() == propOtherID {
+		if s.DNS().ZoneID == propOtherID {
 			zone = b.zones[1]
 		}
 		return cloudflare.New(cloudflare.Options{

@@ -2,12 +2,10 @@ package reconcile
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"sync"
 	"time"
 
@@ -43,29 +41,10 @@ func New(st *store.Store, providers ProviderFactory, log *slog.Logger, reg prome
 	return &Reconciler{store: st, providers: providers, log: log, now: time.Now, metrics: newMetrics(reg)}
 }
 
-// configKey identifies a DNS configuration: provider, zone, credentials and
-// marker. Only a hash is kept, never the token.
-func configKey(s model.Settings) string {
-	h := sha256.New()
-	for _, part := range []string{s.DNSProvider, s.DNSZoneID(), s.InstallationID} {
-		h.Write([]byte(part + "\x00"))
-	}
-	creds := s.DNSCredentials()
-	names := make([]string, 0, len(creds))
-	for k := range creds {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		h.Write([]byte(k + "=" + creds[k] + "\x00"))
-	}
-	return string(h.Sum(nil))
-}
-
 // providerFor returns the provider of s, reusing the last one while its
 // configuration is the same.
 func (r *Reconciler) providerFor(s model.Settings) (dns.Provider, error) {
-	k := configKey(s)
+	k := s.DNS().Key()
 	if r.provider != nil && r.provKey == k {
 		return r.provider, nil
 	}
@@ -118,7 +97,7 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 	if err != nil {
 		return rep, err
 	}
-	current := st.DNSTarget()
+	current := st.DNS().Target()
 	mine, stale := splitRows(st, rows)
 	if err := r.removeStale(ctx, st, stale, dryRun, &rep); err != nil {
 		return rep, err
@@ -126,7 +105,7 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 	if !st.Managed() {
 		return rep, nil
 	}
-	if err := st.DNSReady(); err != nil {
+	if err := st.DNS().Ready(); err != nil {
 		return rep, err
 	}
 	p, err := r.providerFor(st)
@@ -165,7 +144,7 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 // the stale ones: of an earlier zone or provider, or of managed mode.
 func splitRows(st model.Settings, rows []model.DNSRecord) (mine, stale []model.DNSRecord) {
 	for _, row := range rows {
-		if st.Managed() && row.Target() == st.DNSTarget() {
+		if st.Managed() && row.Target() == st.DNS().Target() {
 			mine = append(mine, row)
 		} else {
 			stale = append(stale, row)
@@ -201,14 +180,14 @@ func (r *Reconciler) checkZone(ctx context.Context, p dns.Provider, st model.Set
 // the zone before it writes. It builds a provider of its own, so it never
 // waits behind a running sync.
 func (r *Reconciler) CheckSettings(ctx context.Context, old, updated model.Settings, givenName string) (model.Settings, error) {
-	if updated.DNSProvider == model.ProviderNone || updated.DNSZoneID() == "" {
+	if updated.DNSProvider == model.ProviderNone || updated.DNS().ZoneID == "" {
 		return updated, nil
 	}
-	sameZone := configKey(old) == configKey(updated) && old.DNSZoneName() == updated.DNSZoneName()
+	sameZone := old.DNS().Key() == updated.DNS().Key() && old.DNSZoneName() == updated.DNSZoneName()
 	if sameZone && old.Domain == updated.Domain {
 		return updated, nil
 	}
-	if updated.DNSReady() != nil {
+	if updated.DNS().Ready() != nil {
 		return updated, nil // nothing to ask the provider with yet; the sync checks before it writes
 	}
 	p, err := r.providers(updated)
@@ -357,7 +336,7 @@ func cleanupSettings(st model.Settings, t Target, cleanups []model.DNSCleanup) m
 	}
 	c := model.DNSCleanup{DNSTarget: t}
 	if t.Provider == st.DNSProvider {
-		c.Credentials = st.DNSCredentials()
+		c.Credentials = st.DNS().Credentials
 	}
 	return st.ForCleanup(c)
 }
@@ -376,7 +355,7 @@ func (r *Reconciler) removeRows(ctx context.Context, creds model.Settings, t Tar
 		}
 		return err
 	}
-	if err := creds.DNSReady(); err != nil {
+	if err := creds.DNS().Ready(); err != nil {
 		return fail(fmt.Errorf("no credentials are left to delete these records with: %w", err))
 	}
 	p, err := r.providers(creds)
@@ -409,8 +388,8 @@ func (r *Reconciler) removeRows(ctx context.Context, creds model.Settings, t Tar
 // sync should run soon. The records of a zone that was left are removed by
 // that run, with the credentials the store kept for it.
 func SettingsChanged(old, updated model.Settings) (dnsChanged bool) {
-	return configKey(old) != configKey(updated) || old.Managed() != updated.Managed() ||
+	return old.DNS().Key() != updated.DNS().Key() || old.Managed() != updated.Managed() ||
 		old.DNSZoneName() != updated.DNSZoneName() || old.PublicIPv4 != updated.PublicIPv4 ||
 		old.PublicIPv6 != updated.PublicIPv6 || old.Domain != updated.Domain || old.DNSTTL != updated.DNSTTL ||
-		old.CloudflareProxied != updated.CloudflareProxied || old.DNSDeleteGraceSeconds != updated.DNSDeleteGraceSeconds
+		old.DNS().Proxied != updated.DNS().Proxied || old.DNSDeleteGraceSeconds != updated.DNSDeleteGraceSeconds
 }

@@ -103,7 +103,7 @@ func (r *Reconciler) Records(ctx context.Context, f Filter) (RecordsView, error)
 	if err != nil {
 		return view, err
 	}
-	current := st.DNSTarget()
+	current := st.DNS().Target()
 	mine, stale := splitRows(st, rows)
 	if st.Managed() {
 		var actual []dns.Record

@@ -59,7 +59,7 @@ func (s *Store) UpdateSettings(ctx context.Context, change func(model.Settings) 
 				return err
 			}
 		}
-		if t := updated.DNSTarget(); t.Provider != "" {
+		if t := updated.DNS().Target(); t.Provider != "" {
 			_, err = tx.ExecContext(ctx, "DELETE FROM dns_cleanups WHERE provider = ? AND zone_id = ?", t.Provider, t.ZoneID)
 		}
 		return err
