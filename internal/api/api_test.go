@@ -1,11 +1,10 @@
-package api
+package api_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -14,16 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/dockerwatcher/docker-watcher/internal/api"
+	"github.com/dockerwatcher/docker-watcher/internal/app"
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
+	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
-	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
-	"github.com/dockerwatcher/docker-watcher/internal/events"
-	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
-	"github.com/dockerwatcher/docker-watcher/internal/store/storetest"
 )
 
 const adminPassword = "correct horse battery"
@@ -48,63 +45,69 @@ func (b *syncBuffer) String() string {
 
 type env struct {
 	t      *testing.T
-	srv    *Server
+	app    *app.App
+	srv    *api.Server
 	url    string
 	store  *store.Store
 	client *http.Client // logged in with a session cookie
 	logs   *syncBuffer
 	cf     *cfemu.Server // Cloudflare API emulator the DNS provider talks to
-	cfURL  string
+	cfg    config.Config
 	stop   func()
 }
 
+// newEnv serves Docker Watcher's object graph (app.New, as serve builds it)
+// on a new data folder, with its DNS provider on a Cloudflare emulator.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st := storetest.New(t)
-	authn := auth.NewService(st, bcrypt.MinCost)
-	if _, err := authn.EnsureAdmin(t.Context(), adminPassword); err != nil {
-		t.Fatal(err)
-	}
 	cf := cfemu.New(cfemu.Options{RateLimit: -1})
 	cfServer := httptest.NewServer(cf.Handler())
 	t.Cleanup(cfServer.Close)
-	e := &env{t: t, store: st, logs: &syncBuffer{}, cf: cf, cfURL: cfServer.URL + "/client/v4/"}
-	e.start(authn)
+	cfg := config.Default()
+	cfg.DataDir, cfg.AdminPassword, cfg.CloudflareAPIURL, cfg.LogLevel = t.TempDir(), adminPassword, cfServer.URL+"/client/v4/", "debug"
+	e := &env{t: t, logs: &syncBuffer{}, cf: cf, cfg: cfg}
+	e.start()
 	return e
 }
 
-// start serves the API on the env's store, as a process start does: a new
-// reconciler and scheduler that know only what the store holds, and a new
-// session.
-func (e *env) start(authn *auth.Service) {
+// start builds the graph on the env's data folder, as a process start
+// does: a reconciler and scheduler that know only what the store holds,
+// and a new session.
+func (e *env) start() {
+	e.t.Helper()
 	ctx, stop := context.WithCancel(e.t.Context())
-	e.t.Cleanup(stop)
-	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	factory := providers.Factory(providers.Options{CloudflareAPIURL: e.cfURL})
-	reg := prometheus.NewRegistry()
-	rec := reconcile.New(e.store, factory, log, reg)
-	sched := reconcile.NewScheduler(rec, log, 20*time.Millisecond)
-	go sched.Run(ctx)
-	bus := &events.Bus{}
-	bus.Subscribe(sched.Handle)
-	e.srv = New(Deps{
-		Store: e.store, Auth: authn, Log: log, Metrics: reg, UI: http.NotFoundHandler(),
-		DNS: factory, Reconciler: rec, Events: bus,
-	})
-	ts := httptest.NewServer(e.srv)
-	e.t.Cleanup(ts.Close)
+	a, err := app.New(ctx, e.cfg, e.logs, app.WithBcryptCost(bcrypt.MinCost), app.WithHookDebounce(20*time.Millisecond))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	schedDone := make(chan struct{})
+	go func() { defer close(schedDone); a.Scheduler.Run(ctx) }()
+	ts := httptest.NewServer(a.Handler)
+	e.app, e.srv, e.store = a, a.API, a.Store
 	jar, _ := cookiejar.New(nil)
-	e.url, e.client, e.stop = ts.URL, &http.Client{Jar: jar}, func() { stop(); ts.Close() }
+	e.url, e.client = ts.URL, &http.Client{Jar: jar}
+	e.stop = func() {
+		stop()
+		ts.Close()
+		<-schedDone
+		a.Close()
+	}
+	e.t.Cleanup(func() {
+		if e.app == a {
+			e.stop()
+		}
+	})
 	res := e.do(e.client, "POST", "/api/auth/login", map[string]string{"username": "admin", "password": adminPassword})
 	e.expect(res, http.StatusOK)
 }
 
-// restart stops the server and its background work and starts anew on
-// the same store: nothing is kept in memory.
+// restart stops the server and its background work, closes the store and
+// starts anew on the same data folder: nothing is kept in memory.
 func (e *env) restart() {
 	e.t.Helper()
 	e.stop()
-	e.start(auth.NewService(e.store, bcrypt.MinCost))
+	e.app = nil
+	e.start()
 }
 
 // do sends a JSON request; body may be a string (sent as is) or a value.
@@ -146,9 +149,9 @@ func (e *env) expect(res *http.Response, status int) []byte {
 }
 
 // expectError checks an error answer's status and field.
-func (e *env) expectError(res *http.Response, status int, field string) errorBody {
+func (e *env) expectError(res *http.Response, status int, field string) api.ErrorBody {
 	e.t.Helper()
-	var eb errorBody
+	var eb api.ErrorBody
 	b := e.expect(res, status)
 	if err := json.Unmarshal(b, &eb); err != nil || eb.Error == "" {
 		e.t.Fatalf("error body %s is not {\"error\": ...}", b)
@@ -172,18 +175,18 @@ func decodeInto[T any](t *testing.T, b []byte) T {
 // and so does an unknown token.
 func TestEveryRouteNeedsAuthentication(t *testing.T) {
 	e := newEnv(t)
-	routes := append(e.srv.routes(), methodNotAllowedRoutes(e.srv.routes())...)
+	routes := e.srv.Routes()
 	replacer := strings.NewReplacer("{id}", "1", "{fqdn}", "a.example.com")
 	checked := 0
 	for _, rt := range routes {
-		if rt.public {
+		if rt.Public {
 			continue
 		}
-		method, path, ok := strings.Cut(rt.pattern, " ")
-		if !ok && strings.HasSuffix(rt.pattern, "/") {
-			method, path = "GET", rt.pattern+"anything"
+		method, path, ok := strings.Cut(rt.Pattern, " ")
+		if !ok && strings.HasSuffix(rt.Pattern, "/") {
+			method, path = "GET", rt.Pattern+"anything"
 		} else if !ok {
-			method, path = "PATCH", rt.pattern // a 405 route
+			method, path = "PATCH", rt.Pattern // a 405 route
 		}
 		path = replacer.Replace(path)
 		for _, hdr := range [][]string{nil, {"Authorization", "Bearer dw_not-a-real-token"}, {"Cookie", "dw_session=forged"}} {
@@ -224,14 +227,14 @@ func TestLoginSessionAndLogout(t *testing.T) {
 	e.expect(res, http.StatusOK)
 	var c *http.Cookie
 	for _, ck := range res.Cookies() {
-		if ck.Name == sessionCookie {
+		if ck.Name == api.SessionCookie {
 			c = ck
 		}
 	}
 	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || len(c.Value) < 40 {
 		t.Fatalf("session cookie %+v", c)
 	}
-	me := decodeInto[userResponse](t, e.expect(e.do(e.client, "GET", "/api/auth/me", nil), http.StatusOK))
+	me := decodeInto[api.UserResponse](t, e.expect(e.do(e.client, "GET", "/api/auth/me", nil), http.StatusOK))
 	if me.User.Username != "admin" {
 		t.Fatalf("me = %+v", me)
 	}
@@ -239,7 +242,7 @@ func TestLoginSessionAndLogout(t *testing.T) {
 	e.expectError(e.do(e.client, "GET", "/api/auth/me", nil), http.StatusUnauthorized, "")
 	// Logging out one session leaves the other; its cookie value is then
 	// dead at the server, not just cleared in a cookie jar.
-	cookie := []string{"Cookie", sessionCookie + "=" + c.Value}
+	cookie := []string{"Cookie", api.SessionCookie + "=" + c.Value}
 	e.expect(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, cookie...), http.StatusOK)
 	e.expect(e.do(http.DefaultClient, "POST", "/api/auth/logout", nil, cookie...), http.StatusNoContent)
 	e.expectError(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, cookie...), http.StatusUnauthorized, "")
@@ -270,7 +273,7 @@ func TestFailedLoginsAreSlowedDown(t *testing.T) {
 func TestAPITokens(t *testing.T) {
 	e := newEnv(t)
 	e.expectError(e.do(e.client, "POST", "/api/tokens", map[string]string{"name": " "}), http.StatusBadRequest, "name")
-	created := decodeInto[createdToken](t, e.expect(e.do(e.client, "POST", "/api/tokens", map[string]string{"name": "ci"}), http.StatusCreated))
+	created := decodeInto[api.CreatedToken](t, e.expect(e.do(e.client, "POST", "/api/tokens", map[string]string{"name": "ci"}), http.StatusCreated))
 	if !strings.HasPrefix(created.Token, auth.TokenPrefix) || !strings.HasPrefix(created.Token, created.Prefix) {
 		t.Fatalf("token %+v", created)
 	}
@@ -359,12 +362,13 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 	}
 	e.expectError(e.do(e.client, "GET", "/api/settings/extra", nil), http.StatusNotFound, "")
 	e.expect(e.do(e.client, "GET", "/api/settings", nil), http.StatusOK)
-	// The web app keeps every other path, whatever the method (the test
-	// server's UI is http.NotFoundHandler, which answers in plain text).
-	for _, m := range []string{"GET", "POST"} {
-		if b := e.expect(e.do(e.client, m, "/dns/records", nil), http.StatusNotFound); !strings.HasPrefix(string(b), "404 page not found") {
-			t.Errorf("%s /dns/records did not reach the web app: %s", m, b)
-		}
+	// The web app keeps every other path, whatever the method: its page for
+	// a GET, its own plain-text 405 for a POST (not the API's JSON).
+	if b := e.expect(e.do(e.client, "GET", "/dns/records", nil), http.StatusOK); !strings.HasPrefix(strings.ToLower(string(b)), "<!doctype html>") {
+		t.Errorf("GET /dns/records did not reach the web app: %s", b)
+	}
+	if b := e.expect(e.do(e.client, "POST", "/dns/records", nil), http.StatusMethodNotAllowed); !strings.HasPrefix(string(b), "method not allowed") {
+		t.Errorf("POST /dns/records did not reach the web app: %s", b)
 	}
 	e.expect(e.do(e.client, "HEAD", "/api/settings", nil), http.StatusOK)
 }
@@ -395,7 +399,7 @@ func TestBadJSON(t *testing.T) {
 	}
 	// White space after the value is fine.
 	e.expect(e.do(e.client, "PUT", "/api/settings", "{\"dns_ttl\":300} \r\n\t "), http.StatusOK)
-	big := `{"domain":"` + strings.Repeat("a", maxBody) + `"}`
+	big := `{"domain":"` + strings.Repeat("a", api.MaxBody) + `"}`
 	e.expectError(e.do(e.client, "PUT", "/api/settings", big), http.StatusRequestEntityTooLarge, "")
 }
 

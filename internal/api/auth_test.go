@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"net/http"
@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/dockerwatcher/docker-watcher/internal/api"
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 )
@@ -50,8 +51,8 @@ func TestParallelLoginsAreCountedBeforeTheCheck(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	if statuses[http.StatusUnauthorized] != maxUserAttempts || statuses[http.StatusTooManyRequests] != 39-maxUserAttempts {
-		t.Fatalf("answers %v: want %d checked (401) and the rest refused (429)", statuses, maxUserAttempts)
+	if statuses[http.StatusUnauthorized] != api.MaxUserAttempts || statuses[http.StatusTooManyRequests] != 39-api.MaxUserAttempts {
+		t.Fatalf("answers %v: want %d checked (401) and the rest refused (429)", statuses, api.MaxUserAttempts)
 	}
 	res := e.do(http.DefaultClient, "POST", "/api/auth/login", map[string]string{"username": "admin", "password": adminPassword})
 	e.expectError(res, http.StatusTooManyRequests, "")
@@ -66,9 +67,9 @@ func TestCredentialsAreBounded(t *testing.T) {
 	}
 	huge := strings.Repeat("u", 1<<20)
 	e.expectError(login(huge, "x"), http.StatusRequestEntityTooLarge, "")
-	e.expectError(login(strings.Repeat("u", maxUsername+1), "wrong password"), http.StatusBadRequest, "username")
-	e.expectError(login("admin", strings.Repeat("p", maxPassword+1)), http.StatusBadRequest, "password")
-	if n := e.srv.limits.Len(); n != 0 {
+	e.expectError(login(strings.Repeat("u", api.MaxUsername+1), "wrong password"), http.StatusBadRequest, "username")
+	e.expectError(login("admin", strings.Repeat("p", api.MaxPassword+1)), http.StatusBadRequest, "password")
+	if n := e.srv.LimiterLen(); n != 0 {
 		t.Fatalf("refused logins left %d limiter entries", n)
 	}
 	if strings.Contains(e.logs.String(), "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu") {
@@ -76,8 +77,8 @@ func TestCredentialsAreBounded(t *testing.T) {
 	}
 
 	// A name at the bound, with a line break that would forge a log line.
-	name := "evil\nlevel=INFO msg=\"login\" " + strings.Repeat("x", maxUsername)
-	name = name[:maxUsername]
+	name := "evil\nlevel=INFO msg=\"login\" " + strings.Repeat("x", api.MaxUsername)
+	name = name[:api.MaxUsername]
 	e.expectError(login(name, "wrong password"), http.StatusUnauthorized, "")
 	logs := e.logs.String()
 	// The 32-byte prefix ends after four of the x's.
@@ -89,29 +90,15 @@ func TestCredentialsAreBounded(t *testing.T) {
 	}
 
 	// Tokens and cookies longer than any real one are refused unread.
-	long := "dw_" + strings.Repeat("t", maxSecret)
+	long := "dw_" + strings.Repeat("t", api.MaxSecret)
 	e.expectError(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, "Authorization", "Bearer "+long), http.StatusUnauthorized, "")
-	e.expectError(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, "Cookie", sessionCookie+"="+long), http.StatusUnauthorized, "")
-}
-
-func TestIPLimitKey(t *testing.T) {
-	for _, tt := range []struct{ ip, want string }{
-		{"192.0.2.7", "ip:192.0.2.7"},
-		{"2001:db8:1:2:3:4:5:6", "ip:2001:db8:1:2::/64"},
-		{"2001:db8:1:2:ffff::1", "ip:2001:db8:1:2::/64"},
-		{"::ffff:192.0.2.7", "ip:::ffff:192.0.2.7"},
-		{"not an address", "ip:not an address"},
-	} {
-		if got := ipLimitKey(tt.ip); got != tt.want {
-			t.Errorf("ipLimitKey(%q) = %q, want %q", tt.ip, got, tt.want)
-		}
-	}
+	e.expectError(e.do(http.DefaultClient, "GET", "/api/auth/me", nil, "Cookie", api.SessionCookie+"="+long), http.StatusUnauthorized, "")
 }
 
 // sessionCookieOf returns the session cookie a response sets, or nil.
 func sessionCookieOf(res *http.Response) *http.Cookie {
 	for _, c := range res.Cookies() {
-		if c.Name == sessionCookie {
+		if c.Name == api.SessionCookie {
 			return c
 		}
 	}
@@ -130,7 +117,7 @@ func (e *env) newSession(password string) *http.Client {
 func TestChangePassword(t *testing.T) {
 	e := newEnv(t)
 	other := e.newSession(adminPassword)
-	token := decodeInto[createdToken](t, e.expect(e.do(e.client, "POST", "/api/tokens", map[string]string{"name": "ci"}), http.StatusCreated)).Token
+	token := decodeInto[api.CreatedToken](t, e.expect(e.do(e.client, "POST", "/api/tokens", map[string]string{"name": "ci"}), http.StatusCreated)).Token
 	const newPassword = "a new and longer password"
 	for _, tt := range []struct {
 		name  string
@@ -170,7 +157,7 @@ func TestChangePassword(t *testing.T) {
 // Guessing the current password is limited like guessing at the login.
 func TestChangePasswordGuessesAreLimited(t *testing.T) {
 	e := newEnv(t)
-	for range maxUserAttempts {
+	for range api.MaxUserAttempts {
 		e.expectError(e.do(e.client, "PUT", "/api/auth/password",
 			map[string]string{"current_password": "wrong password", "new_password": "a new password"}), http.StatusBadRequest, "current_password")
 	}
@@ -181,7 +168,7 @@ func TestChangePasswordGuessesAreLimited(t *testing.T) {
 func TestSignOutEverywhere(t *testing.T) {
 	e := newEnv(t)
 	other := e.newSession(adminPassword)
-	token := decodeInto[createdToken](t, e.expect(e.do(e.client, "POST", "/api/tokens", map[string]string{"name": "ci"}), http.StatusCreated)).Token
+	token := decodeInto[api.CreatedToken](t, e.expect(e.do(e.client, "POST", "/api/tokens", map[string]string{"name": "ci"}), http.StatusCreated)).Token
 	res := e.do(e.client, "DELETE", "/api/auth/sessions", nil)
 	e.expect(res, http.StatusNoContent)
 	if c := sessionCookieOf(res); c == nil || c.MaxAge >= 0 {
@@ -196,9 +183,9 @@ func TestSignOutEverywhere(t *testing.T) {
 
 // createToken creates a token through the API with the given client and
 // extra headers, and returns it.
-func (e *env) createToken(c *http.Client, body map[string]any, header ...string) createdToken {
+func (e *env) createToken(c *http.Client, body map[string]any, header ...string) api.CreatedToken {
 	e.t.Helper()
-	return decodeInto[createdToken](e.t, e.expect(e.do(c, "POST", "/api/tokens", body, header...), http.StatusCreated))
+	return decodeInto[api.CreatedToken](e.t, e.expect(e.do(c, "POST", "/api/tokens", body, header...), http.StatusCreated))
 }
 
 func bearer(token string) []string { return []string{"Authorization", "Bearer " + token} }

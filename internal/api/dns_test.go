@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockerwatcher/docker-watcher/internal/api"
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
 )
@@ -24,17 +25,17 @@ func TestDNSTestEndpoint(t *testing.T) {
 		"dns_provider": "cloudflare", "cloudflare_api_token": "good-token", "cloudflare_zone_id": zone.ID,
 	}), http.StatusOK)
 	// The stored settings.
-	res := decodeInto[dnsTestResponse](t, e.expect(e.do(e.client, "POST", "/api/dns/test", nil), http.StatusOK))
+	res := decodeInto[api.DNSTestResponse](t, e.expect(e.do(e.client, "POST", "/api/dns/test", nil), http.StatusOK))
 	if !res.OK || res.ZoneName != "example.com" || len(res.Checks) != 4 {
 		t.Fatalf("stored settings: %+v", res)
 	}
 	// A token given in the body, not saved.
-	res = decodeInto[dnsTestResponse](t, e.expect(e.do(e.client, "POST", "/api/dns/test", `{"cloudflare_api_token":"read-only-token"}`), http.StatusOK))
+	res = decodeInto[api.DNSTestResponse](t, e.expect(e.do(e.client, "POST", "/api/dns/test", `{"cloudflare_api_token":"read-only-token"}`), http.StatusOK))
 	if res.OK || res.Checks[3].Name != "dns_edit" || res.Checks[3].OK || !strings.Contains(res.Checks[3].Message, "DNS > Edit") {
 		t.Fatalf("read-only token: %+v", res)
 	}
 	b := e.expect(e.do(e.client, "POST", "/api/dns/test", `{"cloudflare_api_token":"wrong"}`), http.StatusOK)
-	res = decodeInto[dnsTestResponse](t, b)
+	res = decodeInto[api.DNSTestResponse](t, b)
 	if res.OK || res.Checks[0].OK || !strings.Contains(res.Checks[0].Message, "Invalid") {
 		t.Fatalf("wrong token: %s", b)
 	}

@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockerwatcher/docker-watcher/internal/api"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 )
@@ -201,7 +202,7 @@ func TestApps(t *testing.T) {
 	if bytes.Contains(b, []byte("reg-secret")) {
 		t.Fatalf("password returned: %s", b)
 	}
-	a := decodeInto[appView](t, b)
+	a := decodeInto[api.AppView](t, b)
 	if a.Image != "docker.io/library/nginx" || a.TagPattern != "latest" || a.PollIntervalSeconds != 300 || !a.RegistryPasswordSet {
 		t.Fatalf("created %+v", a)
 	}
@@ -212,7 +213,7 @@ func TestApps(t *testing.T) {
 	body["tag_pattern"] = `v\d+\.\d+\.\d+`
 	body["image"] = "registry.example.com:5000/team/web"
 	b = e.expect(e.do(e.client, "PUT", "/api/apps/"+itoa(a.ID), body), http.StatusOK)
-	u := decodeInto[appView](t, b)
+	u := decodeInto[api.AppView](t, b)
 	if !u.RegistryPasswordSet || u.TagPattern != `v\d+\.\d+\.\d+` || u.Image != "registry.example.com:5000/team/web" {
 		t.Fatalf("updated %+v", u)
 	}
@@ -220,7 +221,7 @@ func TestApps(t *testing.T) {
 		t.Fatal("password lost on update")
 	}
 	e.expect(e.do(e.client, "GET", "/api/apps/"+itoa(a.ID), nil), http.StatusOK)
-	if list := decodeInto[[]appView](t, e.expect(e.do(e.client, "GET", "/api/apps", nil), http.StatusOK)); len(list) != 1 {
+	if list := decodeInto[[]api.AppView](t, e.expect(e.do(e.client, "GET", "/api/apps", nil), http.StatusOK)); len(list) != 1 {
 		t.Fatalf("list %+v", list)
 	}
 
@@ -241,7 +242,7 @@ func TestAppValidation(t *testing.T) {
 		return map[string]any{"name": "api", "image": "ghcr.io/acme/api", "tag_pattern": "v.*", "container_port": 8080,
 			"env": map[string]string{"A": "1"}, "auto_deploy": true, "poll_interval_seconds": 60}
 	}
-	a := decodeInto[appView](t, e.expect(e.do(e.client, "POST", "/api/apps", valid()), http.StatusCreated))
+	a := decodeInto[api.AppView](t, e.expect(e.do(e.client, "POST", "/api/apps", valid()), http.StatusCreated))
 	before, _ := e.store.Apps(t.Context())
 	tests := []struct {
 		field string
@@ -293,10 +294,10 @@ func TestAppValidation(t *testing.T) {
 }
 
 // expectErrorPrefix is expectError for fields of nested objects ("env.X").
-func (e *env) expectErrorPrefix(res *http.Response, status int, field string) errorBody {
+func (e *env) expectErrorPrefix(res *http.Response, status int, field string) api.ErrorBody {
 	e.t.Helper()
 	b := e.expect(res, status)
-	eb := decodeInto[errorBody](e.t, b)
+	eb := decodeInto[api.ErrorBody](e.t, b)
 	if eb.Field != field && !strings.HasPrefix(eb.Field, field+".") {
 		e.t.Fatalf("field %q, want %q (error %q)", eb.Field, field, eb.Error)
 	}
@@ -314,11 +315,11 @@ func TestInstancesReadOnly(t *testing.T) {
 	if err := e.store.CreateInstance(t.Context(), &inst); err != nil {
 		t.Fatal(err)
 	}
-	list := decodeInto[[]instanceView](t, e.expect(e.do(e.client, "GET", "/api/instances", nil), http.StatusOK))
+	list := decodeInto[[]api.InstanceView](t, e.expect(e.do(e.client, "GET", "/api/instances", nil), http.StatusOK))
 	if len(list) != 1 || list[0].FQDN != "web.example.com" || list[0].HostPort != 32768 {
 		t.Fatalf("list %+v", list)
 	}
-	one := decodeInto[instanceView](t, e.expect(e.do(e.client, "GET", "/api/instances/"+itoa(inst.ID), nil), http.StatusOK))
+	one := decodeInto[api.InstanceView](t, e.expect(e.do(e.client, "GET", "/api/instances/"+itoa(inst.ID), nil), http.StatusOK))
 	if one.ID != inst.ID || one.Status != model.StatusRunning {
 		t.Fatalf("instance %+v", one)
 	}

@@ -114,13 +114,34 @@ type App struct {
 	Reconciler *reconcile.Reconciler
 	Scheduler  *reconcile.Scheduler
 	Metrics    *prometheus.Registry
+	API        *api.Server
 	Handler    http.Handler // the UI and the API
 }
+
+// Option changes how New builds the graph; tests use them.
+type Option func(*options)
+
+type options struct {
+	bcryptCost int
+	debounce   time.Duration
+}
+
+// WithBcryptCost sets the password hash cost (tests lower it: the default
+// is slow by design).
+func WithBcryptCost(cost int) Option { return func(o *options) { o.bcryptCost = cost } }
+
+// WithHookDebounce sets how long the DNS scheduler waits for more changes
+// before a sync.
+func WithHookDebounce(d time.Duration) Option { return func(o *options) { o.debounce = d } }
 
 // New builds the graph: it opens the store (Close closes it), creates the
 // admin user at first start, and wires the bus: the DNS scheduler hears
 // every change that API handlers save.
-func New(ctx context.Context, cfg config.Config, logOut io.Writer) (*App, error) {
+func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Option) (*App, error) {
+	o := options{bcryptCost: bcryptCost, debounce: hookDebounce}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	a := &App{Config: cfg, Log: newLogger(cfg, logOut), Bus: &events.Bus{}, Metrics: prometheus.NewRegistry()}
 	a.Log.Info("starting docker-watcher", slog.String("version", version()), slog.Any("config", cfg))
 	st, err := store.Open(ctx, cfg.DataDir)
@@ -128,7 +149,7 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer) (*App, error)
 		return nil, fmt.Errorf("open database in %s: %w", cfg.DataDir, err)
 	}
 	a.Store = st
-	a.Auth = auth.NewService(st, bcryptCost)
+	a.Auth = auth.NewService(st, o.bcryptCost)
 	generated, err := a.Auth.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
 		st.Close()
@@ -143,10 +164,11 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer) (*App, error)
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	dnsProviders := providers.Factory(providers.Options{CloudflareAPIURL: cfg.CloudflareAPIURL})
 	a.Reconciler = reconcile.New(st, dnsProviders, a.Log, a.Metrics)
-	a.Scheduler = reconcile.NewScheduler(a.Reconciler, a.Log, hookDebounce)
+	a.Scheduler = reconcile.NewScheduler(a.Reconciler, a.Log, o.debounce)
 	a.Bus.Subscribe(a.Scheduler.Handle)
-	a.Handler = api.New(api.Deps{Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
+	a.API = api.New(api.Deps{Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
 		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies})
+	a.Handler = a.API
 	return a, nil
 }
 

@@ -1,0 +1,48 @@
+package api
+
+import (
+	"net/netip"
+)
+
+// What the tests of package api_test (which build the server through
+// app.New) need to see of the package.
+
+type (
+	ErrorBody       = errorBody
+	AppView         = appView
+	InstanceView    = instanceView
+	CreatedToken    = createdToken
+	UserResponse    = userResponse
+	DNSTestResponse = dnsTestResponse
+)
+
+const (
+	SessionCookie   = sessionCookie
+	MaxBody         = maxBody
+	MaxUsername     = maxUsername
+	MaxPassword     = maxPassword
+	MaxSecret       = maxSecret
+	MaxUserAttempts = maxUserAttempts
+)
+
+// RouteInfo is a route of the table, as the tests walk it.
+type RouteInfo struct {
+	Pattern string
+	Public  bool
+}
+
+// Routes lists the route table and the 405 routes made from it.
+func (s *Server) Routes() []RouteInfo {
+	routes := s.routes()
+	var out []RouteInfo
+	for _, rt := range append(routes, methodNotAllowedRoutes(routes)...) {
+		out = append(out, RouteInfo{Pattern: rt.pattern, Public: rt.public})
+	}
+	return out
+}
+
+// SetTrustedProxies replaces the trusted proxies.
+func (s *Server) SetTrustedProxies(p []netip.Prefix) { s.trusted = p }
+
+// LimiterLen is the number of keys the login limiter tracks.
+func (s *Server) LimiterLen() int { return s.limits.Len() }
