@@ -20,6 +20,7 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
+	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cftest"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
 
@@ -60,12 +61,10 @@ type env struct {
 // on a new data folder, with its DNS provider on a Cloudflare emulator.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	cf := cfemu.New(cfemu.Options{RateLimit: -1})
-	cfServer := httptest.NewServer(cf.Handler())
-	t.Cleanup(cfServer.Close)
+	cf := cftest.Start(t, cfemu.Options{})
 	cfg := config.Default()
-	cfg.DataDir, cfg.AdminPassword, cfg.CloudflareAPIURL, cfg.LogLevel = t.TempDir(), adminPassword, cfServer.URL+"/client/v4/", "debug"
-	e := &env{t: t, logs: &syncBuffer{}, cf: cf, cfg: cfg}
+	cfg.DataDir, cfg.AdminPassword, cfg.CloudflareAPIURL, cfg.LogLevel = t.TempDir(), adminPassword, cf.URL, "debug"
+	e := &env{t: t, logs: &syncBuffer{}, cf: cf.Server, cfg: cfg}
 	e.start()
 	return e
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
+	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cftest"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
@@ -87,7 +88,8 @@ func TestCrashAtEveryProviderCall(t *testing.T) {
 type crashWorld struct {
 	emu     *cfemu.Server
 	zone    cfemu.Zone
-	ts      *httptest.Server
+	url     string // the emulator's API
+	client  *http.Client
 	st      *store.Store
 	raw     *sql.DB
 	dir     string
@@ -111,11 +113,10 @@ const crashToken = "crash-token"
 func newCrashWorld(t *testing.T, k int, when string) *crashWorld {
 	t.Helper()
 	w := &crashWorld{k: k, when: when, dir: t.TempDir(), image: filepath.Join(t.TempDir(), "image")}
-	w.emu = cfemu.New(cfemu.Options{RateLimit: -1})
+	em := cftest.Start(t, cfemu.Options{}, w.handler)
+	w.emu, w.url, w.client = em.Server, em.URL, em.Client
 	w.zone = w.emu.AddZone("example.com")
 	w.emu.AddToken(crashToken, cfemu.TokenOptions{CanEdit: true})
-	w.ts = httptest.NewServer(w.handler(w.emu))
-	t.Cleanup(w.ts.Close)
 	var err error
 	if w.st, err = store.Open(t.Context(), w.dir); err != nil {
 		t.Fatal(err)
@@ -189,7 +190,7 @@ func (w *crashWorld) reconciler(st *store.Store) *Reconciler {
 	return New(st, func(s model.Settings) (dns.Provider, error) {
 		return cloudflare.New(cloudflare.Options{
 			Token: s.CloudflareAPIToken, ZoneID: s.CloudflareZoneID, ZoneName: s.CloudflareZoneName,
-			Marker: dns.OwnerMarker(s.InstallationID), BaseURL: w.ts.URL + "/client/v4/", HTTPClient: w.ts.Client(),
+			Marker: dns.OwnerMarker(s.InstallationID), BaseURL: w.url, HTTPClient: w.client,
 			RateLimit: -1, RetryBackoff: time.Millisecond, BatchSize: 2,
 		})
 	}, quietLog, nil)

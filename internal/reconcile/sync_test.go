@@ -3,11 +3,11 @@ package reconcile
 import (
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
+	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cftest"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
@@ -27,13 +27,11 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	emu := cfemu.New(cfemu.Options{RateLimit: -1})
+	emu := cftest.Start(t, cfemu.Options{})
 	zone := emu.AddZone("example.com")
 	emu.AddToken("tok", cfemu.TokenOptions{CanEdit: true})
-	ts := httptest.NewServer(emu.Handler())
-	t.Cleanup(ts.Close)
 	st := storetest.New(t)
-	w := &world{t: t, st: st, emu: emu, zone: zone, url: ts.URL + "/client/v4/"}
+	w := &world{t: t, st: st, emu: emu.Server, zone: zone, url: emu.URL}
 	w.r = New(st, providers.Factory(providers.Options{CloudflareAPIURL: w.url}), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	w.settings(func(s *model.Settings) {
 		s.Domain, s.PublicIPv4, s.WildcardDNS, s.DNSProvider = "example.com", "203.0.113.10", false, model.ProviderCloudflare

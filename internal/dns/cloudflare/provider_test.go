@@ -12,6 +12,7 @@ import (
 
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
+	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cftest"
 )
 
 const testToken = "test-token-with-edit"
@@ -26,12 +27,10 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	emu := cfemu.New(cfemu.Options{RateLimit: -1})
+	emu := cftest.Start(t, cfemu.Options{})
 	zone := emu.AddZone("example.com")
 	emu.AddToken(testToken, cfemu.TokenOptions{CanEdit: true})
-	ts := httptest.NewServer(emu.Handler())
-	t.Cleanup(ts.Close)
-	return &fixture{emu: emu, zone: zone, url: ts.URL + "/client/v4/"}
+	return &fixture{emu: emu.Server, zone: zone, url: emu.URL}
 }
 
 func (f *fixture) provider(t testing.TB, change ...func(*Options)) *Provider {
