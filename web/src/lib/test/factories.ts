@@ -34,6 +34,7 @@ export function makeInstance(overrides: Partial<Instance> = {}): Instance {
 		container_id: 'abc123',
 		proxy_route_id: 0,
 		last_error: '',
+		status_changed_at: time,
 		created_at: time,
 		updated_at: time,
 		...overrides

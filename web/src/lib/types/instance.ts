@@ -12,6 +12,8 @@ export interface Instance {
 	container_id: string;
 	proxy_route_id: number;
 	last_error: string;
+	/** When the status last changed; a stopped instance's grace period counts from it. */
+	status_changed_at: string;
 	created_at: string;
 	updated_at: string;
 }
