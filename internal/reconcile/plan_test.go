@@ -182,12 +182,13 @@ func simulate(actual []dns.Record, rows []model.DNSRecord, c Changes) ([]dns.Rec
 	for i, s := range planSteps(c) {
 		r := s.change.Record
 		k := key(r.Name, r.Type)
+		tracked := func(id string) model.DNSRecord { r := row(r.Name, id); r.Type = s.change.Record.Type; return r }
 		switch s.change.Action {
 		case dns.Create:
 			r.ID, r.Owner = fmt.Sprintf("new%d", i), mk
-			rowBy[k] = row(r.Name, r.ID)
+			rowBy[k] = tracked(r.ID)
 		case dns.Update:
-			rowBy[k] = row(r.Name, r.ID)
+			rowBy[k] = tracked(r.ID)
 		case dns.Delete:
 			delete(rowBy, k)
 		}
