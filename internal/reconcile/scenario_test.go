@@ -36,7 +36,7 @@ type scenario struct {
 	} `json:"instances"`
 	Provider []struct {
 		ID, Name, Type, Content string
-		Owner                   string `json:"owner"`      // "ours" for our marker
+		Owner                   string `json:"owner"`       // "ours" for our marker
 		Created                 string `json:"created_ago"` // a Go duration; "" for a day ago
 	} `json:"provider"`
 	Rows []struct {
