@@ -26,8 +26,13 @@ ui: web/node_modules/.installed
 
 test: vet bench bench-memory test-go test-web test-e2e
 
+# go vet, gofmt (failing when it lists a file) and go mod tidy (failing
+# when go.mod or go.sum would change).
 vet: ui
 	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(find . \( -name node_modules -o -name testdata \) -prune -o -name '*.go' -print)); \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l: run gofmt -w on these files:"; echo "$$unformatted"; exit 1; fi
+	$(GO) mod tidy -diff
 
 test-go: ui
 	$(GO) test -race -count=1 ./...
