@@ -163,9 +163,7 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	dnsProviders := providers.Factory(providers.Options{CloudflareAPIURL: cfg.CloudflareAPIURL})
-	a.Reconciler = reconcile.New(st, dnsProviders, a.Log, a.Metrics)
-	a.Scheduler = reconcile.NewScheduler(a.Reconciler, a.Log, o.debounce)
-	a.Bus.Subscribe(a.Scheduler.Handle)
+	a.Reconciler, a.Scheduler = reconcile.Wire(st, dnsProviders, a.Log, a.Metrics, o.debounce, a.Bus)
 	a.API = api.New(api.Deps{Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
 		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies})
 	a.Handler = a.API

@@ -12,7 +12,7 @@ import (
 )
 
 // TestConcurrentHooksAndSyncs starts 50 goroutines at once, each doing a
-// few of: a sync, a hook (Scheduler.Notify, with the scheduler running),
+// few of: a sync, a hook (an event on the bus, with the scheduler running),
 // creating a proxy (and notifying, as the API does). Every sync must
 // succeed; once the scheduler has settled and one more sync ran, there is
 // no duplicate record at Cloudflare and every proxy has exactly its own.
@@ -26,10 +26,9 @@ func TestConcurrentHooksAndSyncs(t *testing.T) {
 		w.proxy(fmt.Sprintf("pre%d.example.com", i))
 	}
 
-	sched := NewScheduler(w.r, quietLog, 20*time.Millisecond)
 	schedCtx, stopSched := context.WithCancel(t.Context())
 	schedDone := make(chan struct{})
-	go func() { defer close(schedDone); sched.Run(schedCtx) }()
+	go func() { defer close(schedDone); w.sched.Run(schedCtx) }()
 	defer func() { stopSched(); <-schedDone }()
 
 	const goroutines = 50
@@ -52,13 +51,13 @@ func TestConcurrentHooksAndSyncs(t *testing.T) {
 						errs <- fmt.Errorf("goroutine %d sync: %w", g, err)
 					}
 				case 1:
-					sched.Notify()
+					w.hook()
 				case 2:
 					p := model.Proxy{Domain: fmt.Sprintf("g%d-%d.example.com", g, step), ForwardScheme: "http", ForwardHost: "127.0.0.1", ForwardPort: 8000}
 					if err := w.st.CreateProxy(t.Context(), &p); err != nil {
 						errs <- fmt.Errorf("goroutine %d create proxy: %w", g, err)
 					}
-					sched.Notify()
+					w.hook()
 				}
 			}
 		}()

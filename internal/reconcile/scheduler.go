@@ -5,8 +5,11 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/dockerwatcher/docker-watcher/internal/consumer"
 	"github.com/dockerwatcher/docker-watcher/internal/events"
+	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
 
 // Scheduler decides when syncs run: at start, periodically, shortly after
@@ -20,6 +23,16 @@ type Scheduler struct {
 	notify     chan struct{}
 	reschedule chan struct{}
 	settings   chan struct{}
+}
+
+// Wire builds the DNS part of Docker Watcher's object graph: the
+// reconciler, and its scheduler subscribed to the bus. app.New builds the
+// graph with it, and so do this package's tests (which cannot import app).
+func Wire(st *store.Store, providers ProviderFactory, log *slog.Logger, reg prometheus.Registerer, debounce time.Duration, bus *events.Bus) (*Reconciler, *Scheduler) {
+	r := New(st, providers, log, reg)
+	s := NewScheduler(r, log, debounce)
+	bus.Subscribe(s.Handle)
+	return r, s
 }
 
 // NewScheduler returns a scheduler whose hooks wait debounce for more

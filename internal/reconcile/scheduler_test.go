@@ -1,8 +1,6 @@
 package reconcile
 
 import (
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -14,17 +12,14 @@ import (
 // A burst of hooks is planned and applied together: one sync, a handful
 // of calls, and a single change still arrives quickly.
 func TestSchedulerCoalescesHooks(t *testing.T) {
-	w := newWorld(t)
-	s := NewScheduler(w.r, slog.New(slog.NewTextHandler(io.Discard, nil)), 100*time.Millisecond)
-	go s.Run(t.Context())
-	waitFor(t, "the start-up sync", func() bool { return w.emu.Calls()["GET /zones/{zone_id}/dns_records"] == 1 })
+	w, _ := startScheduler(t, 100*time.Millisecond)
 
 	w.emu.ResetCalls()
 	for i := range 200 {
 		w.proxy("p" + itoa(i) + ".example.com")
 	}
 	for range 200 { // the hooks of an import, fired together
-		s.Notify()
+		w.hook()
 	}
 	waitFor(t, "200 records", func() bool { return len(w.emu.Records(w.zone.ID)) == 200 })
 	time.Sleep(300 * time.Millisecond) // any further run would have started by now
@@ -34,7 +29,7 @@ func TestSchedulerCoalescesHooks(t *testing.T) {
 
 	start := time.Now()
 	w.proxy("single.example.com")
-	s.Notify()
+	w.hook()
 	waitFor(t, "the single record", func() bool { _, ok := w.records()["A single.example.com"]; return ok })
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("a single change took %s", d)
@@ -43,25 +38,24 @@ func TestSchedulerCoalescesHooks(t *testing.T) {
 
 const listCall = "GET /zones/{zone_id}/dns_records"
 
-// startScheduler runs a scheduler on a new world until its start-up sync
-// listed the zone.
+// startScheduler runs the scheduler of a new world until its start-up
+// sync listed the zone.
 func startScheduler(t *testing.T, debounce time.Duration) (*world, *Scheduler) {
 	t.Helper()
-	w := newWorld(t)
-	s := NewScheduler(w.r, slog.New(slog.NewTextHandler(io.Discard, nil)), debounce)
-	go s.Run(t.Context())
+	w := newWorldDebounce(t, debounce)
+	go w.sched.Run(t.Context())
 	waitFor(t, "the start-up sync", func() bool { return w.emu.Calls()[listCall] == 1 })
-	return w, s
+	return w, w.sched
 }
 
 // Hooks that keep arriving during the debounce are covered by the run
 // that follows it: a burst is one sync, not two.
 func TestSchedulerBurstIsOneSync(t *testing.T) {
-	w, s := startScheduler(t, 200*time.Millisecond)
+	w, _ := startScheduler(t, 200*time.Millisecond)
 	w.emu.ResetCalls()
 	for i := range 20 { // spread over half the debounce
 		w.proxy("p" + itoa(i) + ".example.com")
-		s.Notify()
+		w.hook()
 		time.Sleep(5 * time.Millisecond)
 	}
 	waitFor(t, "20 records", func() bool { return len(w.emu.Records(w.zone.ID)) == 20 })
@@ -164,9 +158,7 @@ func TestFailedCleanupIsKeptAndRetried(t *testing.T) {
 // the interval alone re-times the next run without a sync; a change that
 // concerns the records syncs soon.
 func TestSchedulerHandlesSettingsEvents(t *testing.T) {
-	w, s := startScheduler(t, 10*time.Millisecond)
-	var bus events.Bus
-	bus.Subscribe(s.Handle)
+	w, _ := startScheduler(t, 10*time.Millisecond)
 	save := func(change func(*model.Settings)) {
 		t.Helper()
 		if _, _, err := w.st.UpdateSettings(t.Context(), func(st model.Settings) (model.Settings, error) {
@@ -175,7 +167,7 @@ func TestSchedulerHandlesSettingsEvents(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		bus.Publish(events.Event{Kind: events.SettingsChanged, Subject: "settings"})
+		w.bus.Publish(events.Event{Kind: events.SettingsChanged, Subject: "settings"})
 	}
 	save(func(st *model.Settings) { st.DNSSyncIntervalSeconds = 3600 })
 	time.Sleep(200 * time.Millisecond)
@@ -184,6 +176,6 @@ func TestSchedulerHandlesSettingsEvents(t *testing.T) {
 	}
 	save(func(st *model.Settings) { st.DNSTTL = 300 })
 	waitFor(t, "the sync after a change of the records' TTL", func() bool { return w.emu.Calls()[listCall] == 2 })
-	bus.Publish(events.Event{Kind: events.ConsumersChanged, Subject: "proxy", ID: 1})
+	w.bus.Publish(events.Event{Kind: events.ConsumersChanged, Subject: "proxy", ID: 1})
 	waitFor(t, "the sync after a change of consumers", func() bool { return w.emu.Calls()[listCall] == 3 })
 }

@@ -1,14 +1,14 @@
 package reconcile
 
 import (
-	"io"
-	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cftest"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
+	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 	"github.com/dockerwatcher/docker-watcher/internal/store/storetest"
@@ -23,16 +23,32 @@ type world struct {
 	zone cfemu.Zone
 	r    *Reconciler
 	url  string
+	// sched is the reconciler's scheduler, subscribed to bus as the app
+	// wires it; not running until a test runs it.
+	sched *Scheduler
+	bus   *events.Bus
+}
+
+// hook publishes a change of consumers, as an API handler does.
+func (w *world) hook() {
+	w.bus.Publish(events.Event{Kind: events.ConsumersChanged, Subject: model.KindProxy})
 }
 
 func newWorld(t *testing.T) *world {
+	t.Helper()
+	return newWorldDebounce(t, 20*time.Millisecond)
+}
+
+// newWorldDebounce is newWorld with the scheduler's debounce.
+func newWorldDebounce(t *testing.T, debounce time.Duration) *world {
 	t.Helper()
 	emu := cftest.Start(t, cfemu.Options{})
 	zone := emu.AddZone("example.com")
 	emu.AddToken("tok", cfemu.TokenOptions{CanEdit: true})
 	st := storetest.New(t)
 	w := &world{t: t, st: st, emu: emu.Server, zone: zone, url: emu.URL}
-	w.r = New(st, providers.Factory(providers.Options{CloudflareAPIURL: w.url}), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	w.bus = &events.Bus{}
+	w.r, w.sched = Wire(st, providers.Factory(providers.Options{CloudflareAPIURL: w.url}), quietLog, nil, debounce, w.bus)
 	w.settings(func(s *model.Settings) {
 		s.Domain, s.PublicIPv4, s.WildcardDNS, s.DNSProvider = "example.com", "203.0.113.10", false, model.ProviderCloudflare
 		s.CloudflareAPIToken, s.CloudflareZoneID, s.CloudflareZoneName = "tok", zone.ID, zone.Name
