@@ -27,6 +27,7 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
+	"github.com/dockerwatcher/docker-watcher/internal/dns/dnstest"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
@@ -252,6 +253,8 @@ var (
 )
 
 func pickOne[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+
+func normName(name string) string { return strings.ToLower(strings.TrimSuffix(name, ".")) }
 
 // markOurs sets which seeds are ours by the ownership rule: a row of
 // their zone, name and type tracks their id, or the row awaits its id and
@@ -894,7 +897,7 @@ func (e *propEnv) converged(ctx context.Context, c *propCase, be propBackend, se
 // The fake backend.
 
 type fakeBackend struct {
-	fakes    [2]*fakeProvider
+	fakes    [2]*dnstest.Fake
 	plain    bool
 	seedHook func(id string, ours bool)
 }
@@ -904,8 +907,8 @@ func newFakeBackend(e *propEnv, c *propCase) propBackend {
 	foreign := map[string]bool{}
 	var mu sync.Mutex // foreign is filled by seed, read by the checks
 	for zone, name := range []string{propZone, propOtherZone} {
-		f := newFakeProvider(name, e.marker, c.seed+uint64(zone))
-		f.checkWrite = func(method string, action dns.Action, target dns.Record) error {
+		f := dnstest.NewFake(name, e.marker, c.seed+uint64(zone))
+		f.CheckWrite = func(method string, action dns.Action, target dns.Record) error {
 			mu.Lock()
 			defer mu.Unlock()
 			return e.owns(e.t.Context(), foreign, zone, target)
@@ -923,47 +926,47 @@ func newFakeBackend(e *propEnv, c *propCase) propBackend {
 }
 
 func (b *fakeBackend) seed(zone int, s propSeed) (dns.Record, error) {
-	rec, err := b.fakes[zone].seed(s.rec)
+	rec, err := b.fakes[zone].Seed(s.rec)
 	if err == nil {
 		b.seedHook(rec.ID, s.ours)
 	}
 	return rec, err
 }
 
-func (b *fakeBackend) records(zone int) []dns.Record { return b.fakes[zone].snapshot() }
+func (b *fakeBackend) records(zone int) []dns.Record { return b.fakes[zone].Records() }
 
 func (b *fakeBackend) faults(on bool, r *rand.Rand, c *propCase) {
 	for _, f := range b.fakes {
 		if !on {
-			f.setFault(nil)
+			f.SetFault(nil)
 			continue
 		}
-		f.setFault(func(call int64, method string) fakeFault {
+		f.SetFault(func(call int64, method string) dnstest.Fault {
 			x := r.Float64()
 			switch {
 			case x < c.pFail:
-				return faultFail
+				return dnstest.FaultFail
 			case x < c.pFail+c.pLost:
-				return faultLost
+				return dnstest.FaultLost
 			case x < c.pFail+c.pLost+c.pPartial:
-				return faultPartial
+				return dnstest.FaultPartial
 			}
-			return faultNone
+			return dnstest.FaultNone
 		})
 	}
 }
 
 func (b *fakeBackend) violations() []string {
-	return append(b.fakes[0].violationList(), b.fakes[1].violationList()...)
+	return append(b.fakes[0].Violations(), b.fakes[1].Violations()...)
 }
 
-func (b *fakeBackend) writes() int { return len(b.fakes[0].opLog()) + len(b.fakes[1].opLog()) }
+func (b *fakeBackend) writes() int { return len(b.fakes[0].Ops()) + len(b.fakes[1].Ops()) }
 
-func (b *fakeBackend) writesIn(zone int) int { return len(b.fakes[zone].opLog()) }
+func (b *fakeBackend) writesIn(zone int) int { return len(b.fakes[zone].Ops()) }
 
 func (b *fakeBackend) factory() ProviderFactory {
 	return func(s model.Settings) (dns.Provider, error) {
-		var f *fakeProvider
+		var f *dnstest.Fake
 		switch s.DNS().ZoneID {
 		case propZoneID:
 			f = b.fakes[0]
@@ -972,11 +975,11 @@ func (b *fakeBackend) factory() ProviderFactory {
 		default:
 			return nil, fmt.Errorf("no zone %q", s.DNS().ZoneID)
 		}
-		if dns.OwnerMarker(s.InstallationID) != f.marker {
-			return nil, fmt.Errorf("marker %q, want %q", dns.OwnerMarker(s.InstallationID), f.marker)
+		if dns.OwnerMarker(s.InstallationID) != f.Marker() {
+			return nil, fmt.Errorf("marker %q, want %q", dns.OwnerMarker(s.InstallationID), f.Marker())
 		}
 		if b.plain {
-			return plainProvider{f}, nil
+			return dnstest.Plain{F: f}, nil
 		}
 		return f, nil
 	}
@@ -987,7 +990,7 @@ func (b *fakeBackend) listCalls() int64 { return 1 }
 func (b *fakeBackend) describe() string {
 	var s strings.Builder
 	for zone, f := range b.fakes {
-		for _, op := range f.opLog() {
+		for _, op := range f.Ops() {
 			fmt.Fprintf(&s, "  zone %d: %s\n", zone, op)
 		}
 	}
@@ -1254,36 +1257,36 @@ func TestFailedDeleteKeepsTheRow(t *testing.T) {
 	t.Run("fake", func(t *testing.T) {
 		e := newPropEnv(t)
 		setup(t, e, propZoneID)
-		f := newFakeProvider(propZone, e.marker, 1)
-		first, _ := f.seed(dns.Record{Name: name, Type: "A", Content: "203.0.113.10", Owner: e.marker})
-		copied, _ := f.seed(dns.Record{Name: name, Type: "A", Content: "192.0.2.1", Owner: e.marker})
+		f := dnstest.NewFake(propZone, e.marker, 1)
+		first, _ := f.Seed(dns.Record{Name: name, Type: "A", Content: "203.0.113.10", Owner: e.marker})
+		copied, _ := f.Seed(dns.Record{Name: name, Type: "A", Content: "192.0.2.1", Owner: e.marker})
 		if err := e.st.PutDNSRecords(t.Context(), []model.DNSRecord{row(propZoneID, first.ID)}, nil); err != nil {
 			t.Fatal(err)
 		}
 		// Calls: 1 zone, 2 list, 3 delete (fails).
-		f.setFault(func(call int64, _ string) fakeFault {
+		f.SetFault(func(call int64, _ string) dnstest.Fault {
 			if call == 3 {
-				return faultFail
+				return dnstest.FaultFail
 			}
-			return faultNone
+			return dnstest.FaultNone
 		})
-		f.checkWrite = func(_ string, _ dns.Action, target dns.Record) error {
+		f.CheckWrite = func(_ string, _ dns.Action, target dns.Record) error {
 			if target.ID == copied.ID {
 				return errors.New("the hand-made copy is not ours")
 			}
 			return nil
 		}
-		rec := New(e.st, func(model.Settings) (dns.Provider, error) { return plainProvider{f}, nil }, quietLog, nil)
+		rec := New(e.st, func(model.Settings) (dns.Provider, error) { return dnstest.Plain{F: f}, nil }, quietLog, nil)
 		check(t, e, rec, first.ID, copied.ID, func() map[string]bool {
 			out := map[string]bool{}
-			for _, r := range f.snapshot() {
+			for _, r := range f.Records() {
 				if r.Name == name {
 					out[r.ID] = true
 				}
 			}
 			return out
 		})
-		if v := f.violationList(); len(v) > 0 {
+		if v := f.Violations(); len(v) > 0 {
 			t.Errorf("violations: %v", v)
 		}
 	})

@@ -1,4 +1,4 @@
-package reconcile
+package dnstest
 
 import (
 	"context"
@@ -14,22 +14,22 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/dnsname"
 )
 
-// fakeFault is what the fake provider does to one call.
-type fakeFault int
+// Fault is what the fake provider does to one call.
+type Fault int
 
 const (
-	faultNone    fakeFault = iota
-	faultFail              // the call fails before anything is applied
-	faultLost              // the call is applied, then fails: the answer was lost
-	faultPartial           // (batch) some changes are refused, the others applied
+	FaultNone    Fault = iota
+	FaultFail          // the call fails before anything is applied
+	FaultLost          // the call is applied, then fails: the answer was lost
+	FaultPartial       // (batch) some changes are refused, the others applied
 )
 
-func (f fakeFault) String() string {
+func (f Fault) String() string {
 	return [...]string{"none", "fail", "lost", "partial"}[f]
 }
 
-// fakeOp is one mutation the fake applied.
-type fakeOp struct {
+// Op is one mutation the fake applied.
+type Op struct {
 	Call   int64
 	Method string // ensure, delete, batch
 	Action dns.Action
@@ -37,21 +37,23 @@ type fakeOp struct {
 	After  dns.Record // zero for deletes
 }
 
-func (o fakeOp) String() string {
+func (o Op) String() string {
 	return fmt.Sprintf("call %d %s/%s before=%+v after=%+v", o.Call, o.Method, o.Action, o.Before, o.After)
 }
 
-var errFakeFault = &dns.Error{Provider: "fake", Op: "injected", Message: "injected fault", Transient: true}
+// ErrInjected is the error of a call the fake was told to fail.
+var ErrInjected = &dns.Error{Provider: "fake", Op: "injected", Message: "injected fault", Transient: true}
 
-// fakeProvider is an in-memory DNS zone. It implements dns.Provider,
-// dns.Batcher, dns.ListedBatcher and dns.CallCounter and applies every
+// Fake is an in-memory DNS zone for the tests of a provider's callers (the
+// reconciler). It implements dns.Provider, dns.Batcher, dns.ListedBatcher,
+// dns.ZoneReader and dns.CallCounter and applies every
 // change faithfully (like Cloudflare it refuses a second record of the
 // same name, type and content, and an update or delete of an unknown id),
 // but it does NOT protect records that are not ours: the point is to see
-// what the reconciler asks for. Every mutation is logged, and checkWrite
+// what the reconciler asks for. Every mutation is logged, and CheckWrite
 // is asked about every update and delete of an existing record before it
 // is applied; what it objects to is kept in violations.
-type fakeProvider struct {
+type Fake struct {
 	mu       sync.Mutex
 	zone     string // zone name, to catch writes outside it
 	idPrefix string
@@ -59,38 +61,40 @@ type fakeProvider struct {
 	records  []dns.Record // in creation order, as stored (foreign names may be unnormalised)
 	nextID   int
 	calls    int64
-	ops      []fakeOp
+	ops      []Op
 	rng      *rand.Rand
 
 	// fault decides what happens to a call (numbered from 1); nil: nothing.
-	fault func(call int64, method string) fakeFault
-	// checkWrite is called, with the lock held, before an existing record
+	fault func(call int64, method string) Fault
+	// CheckWrite is called, with the lock held, before an existing record
 	// is updated or deleted; an error is a violation.
-	checkWrite func(method string, action dns.Action, target dns.Record) error
+	CheckWrite func(method string, action dns.Action, target dns.Record) error
 	violations []string
 }
 
-func newFakeProvider(zone, marker string, seed uint64) *fakeProvider {
-	return &fakeProvider{zone: zone, idPrefix: zone + "-", marker: marker, rng: rand.New(rand.NewPCG(seed, 0x5eed))}
+// NewFake returns an empty zone whose creates carry marker; seed drives
+// which changes of a partial batch fault fail.
+func NewFake(zone, marker string, seed uint64) *Fake {
+	return &Fake{zone: zone, idPrefix: zone + "-", marker: marker, rng: rand.New(rand.NewPCG(seed, 0x5eed))}
 }
 
 var (
-	_ dns.Provider      = (*fakeProvider)(nil)
-	_ dns.Batcher       = (*fakeProvider)(nil)
-	_ dns.ListedBatcher = (*fakeProvider)(nil)
-	_ dns.CallCounter   = (*fakeProvider)(nil)
-	_ dns.ZoneReader    = (*fakeProvider)(nil)
+	_ dns.Provider      = (*Fake)(nil)
+	_ dns.Batcher       = (*Fake)(nil)
+	_ dns.ListedBatcher = (*Fake)(nil)
+	_ dns.CallCounter   = (*Fake)(nil)
+	_ dns.ZoneReader    = (*Fake)(nil)
 )
 
 // Zone names the fake's zone, as a provider reads it by id.
-func (f *fakeProvider) Zone(ctx context.Context) (dns.Zone, error) {
+func (f *Fake) Zone(ctx context.Context) (dns.Zone, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return dns.Zone{}, err
 	}
-	if _, fault := f.begin("zone"); fault != faultNone {
-		return dns.Zone{}, errFakeFault
+	if _, fault := f.begin("zone"); fault != FaultNone {
+		return dns.Zone{}, ErrInjected
 	}
 	return dns.Zone{ID: f.idPrefix, Name: f.zone, Status: "active"}, nil
 }
@@ -98,7 +102,7 @@ func (f *fakeProvider) Zone(ctx context.Context) (dns.Zone, error) {
 // seed stores a record as if made before the test (by hand or by an
 // earlier run) and returns it with its id. Like Cloudflare's dashboard it
 // refuses an identical record.
-func (f *fakeProvider) seed(r dns.Record) (dns.Record, error) {
+func (f *Fake) Seed(r dns.Record) (dns.Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.identical(r, "") {
@@ -117,49 +121,51 @@ func (f *fakeProvider) seed(r dns.Record) (dns.Record, error) {
 }
 
 // snapshot returns a copy of the records.
-func (f *fakeProvider) snapshot() []dns.Record {
+func (f *Fake) Records() []dns.Record {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.records)
 }
 
-func (f *fakeProvider) opLog() []fakeOp {
+func (f *Fake) Ops() []Op {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.ops)
 }
 
-func (f *fakeProvider) violationList() []string {
+func (f *Fake) Violations() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.violations)
 }
 
 // setFault replaces the fault plan.
-func (f *fakeProvider) setFault(fn func(call int64, method string) fakeFault) {
+func (f *Fake) SetFault(fn func(call int64, method string) Fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fault = fn
 }
 
-func (f *fakeProvider) Calls() int64 {
+// Marker is the ownership marker the fake writes on the records it creates.
+func (f *Fake) Marker() string { return f.marker }
+
+// Calls is the number of calls made so far.
+func (f *Fake) Calls() int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls
 }
 
 // begin counts a call and returns its fault; the lock is held.
-func (f *fakeProvider) begin(method string) (int64, fakeFault) {
+func (f *Fake) begin(method string) (int64, Fault) {
 	f.calls++
 	if f.fault == nil {
-		return f.calls, faultNone
+		return f.calls, FaultNone
 	}
 	return f.calls, f.fault(f.calls, method)
 }
 
-func normName(name string) string { return strings.ToLower(strings.TrimSuffix(name, ".")) }
-
-func (f *fakeProvider) identical(r dns.Record, exceptID string) bool {
+func (f *Fake) identical(r dns.Record, exceptID string) bool {
 	for _, o := range f.records {
 		if o.ID != exceptID && normName(o.Name) == normName(r.Name) && strings.EqualFold(o.Type, r.Type) && strings.EqualFold(o.Content, r.Content) {
 			return true
@@ -168,19 +174,19 @@ func (f *fakeProvider) identical(r dns.Record, exceptID string) bool {
 	return false
 }
 
-func (f *fakeProvider) index(id string) int {
+func (f *Fake) index(id string) int {
 	if id == "" {
 		return -1
 	}
 	return slices.IndexFunc(f.records, func(r dns.Record) bool { return r.ID == id })
 }
 
-func (f *fakeProvider) violate(format string, args ...any) {
+func (f *Fake) violate(format string, args ...any) {
 	f.violations = append(f.violations, fmt.Sprintf(format, args...))
 }
 
 // apply runs one change on the zone; the lock is held.
-func (f *fakeProvider) apply(call int64, method string, c dns.Change) (dns.Record, error) {
+func (f *Fake) apply(call int64, method string, c dns.Change) (dns.Record, error) {
 	r := c.Record.Normalize()
 	switch c.Action {
 	case dns.Create:
@@ -196,7 +202,7 @@ func (f *fakeProvider) apply(call int64, method string, c dns.Change) (dns.Recor
 		f.nextID++
 		r.ID, r.Owner, r.CreatedOn = fmt.Sprintf("%srec%05d", f.idPrefix, f.nextID), f.marker, time.Now().UTC()
 		f.records = append(f.records, r)
-		f.ops = append(f.ops, fakeOp{Call: call, Method: method, Action: dns.Create, After: r})
+		f.ops = append(f.ops, Op{Call: call, Method: method, Action: dns.Create, After: r})
 		return r, nil
 	case dns.Update:
 		i := f.index(r.ID)
@@ -204,8 +210,8 @@ func (f *fakeProvider) apply(call int64, method string, c dns.Change) (dns.Recor
 			return dns.Record{}, fmt.Errorf("update %s %s: record %q not found", r.Type, r.Name, r.ID)
 		}
 		old := f.records[i]
-		if f.checkWrite != nil {
-			if err := f.checkWrite(method, dns.Update, old); err != nil {
+		if f.CheckWrite != nil {
+			if err := f.CheckWrite(method, dns.Update, old); err != nil {
 				f.violate("call %d: %s updates %+v: %v", call, method, old, err)
 			}
 		}
@@ -217,7 +223,7 @@ func (f *fakeProvider) apply(call int64, method string, c dns.Change) (dns.Recor
 		}
 		r.Owner, r.CreatedOn = f.marker, old.CreatedOn // a PUT writes our comment
 		f.records[i] = r
-		f.ops = append(f.ops, fakeOp{Call: call, Method: method, Action: dns.Update, Before: old, After: r})
+		f.ops = append(f.ops, Op{Call: call, Method: method, Action: dns.Update, Before: old, After: r})
 		return r, nil
 	case dns.Delete:
 		i := f.index(r.ID)
@@ -225,26 +231,26 @@ func (f *fakeProvider) apply(call int64, method string, c dns.Change) (dns.Recor
 			return dns.Record{}, fmt.Errorf("delete %s %s: record %q not found", r.Type, r.Name, r.ID)
 		}
 		old := f.records[i]
-		if f.checkWrite != nil {
-			if err := f.checkWrite(method, dns.Delete, old); err != nil {
+		if f.CheckWrite != nil {
+			if err := f.CheckWrite(method, dns.Delete, old); err != nil {
 				f.violate("call %d: %s deletes %+v: %v", call, method, old, err)
 			}
 		}
 		f.records = slices.Delete(f.records, i, i+1)
-		f.ops = append(f.ops, fakeOp{Call: call, Method: method, Action: dns.Delete, Before: old})
+		f.ops = append(f.ops, Op{Call: call, Method: method, Action: dns.Delete, Before: old})
 		return dns.Record{}, nil
 	}
 	return dns.Record{}, fmt.Errorf("unknown action %q", c.Action)
 }
 
-func (f *fakeProvider) ListRecords(ctx context.Context) ([]dns.Record, error) {
+func (f *Fake) ListRecords(ctx context.Context) ([]dns.Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if _, fault := f.begin("list"); fault != faultNone {
-		return nil, errFakeFault
+	if _, fault := f.begin("list"); fault != FaultNone {
+		return nil, ErrInjected
 	}
 	if len(f.records) == 0 {
 		return nil, nil // like the Cloudflare provider on an empty zone
@@ -252,26 +258,26 @@ func (f *fakeProvider) ListRecords(ctx context.Context) ([]dns.Record, error) {
 	return slices.Clone(f.records), nil
 }
 
-func (f *fakeProvider) ApplyBatch(ctx context.Context, changes []dns.Change) ([]dns.ChangeResult, error) {
+func (f *Fake) ApplyBatch(ctx context.Context, changes []dns.Change) ([]dns.ChangeResult, error) {
 	return f.batch(ctx, "batch", changes)
 }
 
-func (f *fakeProvider) ApplyBatchListed(ctx context.Context, changes []dns.Change, _ []dns.Record) ([]dns.ChangeResult, error) {
+func (f *Fake) ApplyBatchListed(ctx context.Context, changes []dns.Change, _ []dns.Record) ([]dns.ChangeResult, error) {
 	return f.batch(ctx, "batch-listed", changes)
 }
 
 // batch applies the changes in the order deletes, updates, creates (as
 // Cloudflare does), each on its own: a change that fails does not undo
 // the others. A failed call applies nothing; a lost one applies all.
-func (f *fakeProvider) batch(ctx context.Context, method string, changes []dns.Change) ([]dns.ChangeResult, error) {
+func (f *Fake) batch(ctx context.Context, method string, changes []dns.Change) ([]dns.ChangeResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	call, fault := f.begin(method)
-	if fault == faultFail {
-		return nil, errFakeFault
+	if fault == FaultFail {
+		return nil, ErrInjected
 	}
 	results := make([]dns.ChangeResult, len(changes))
 	order := map[dns.Action]int{dns.Delete: 0, dns.Update: 1, dns.Create: 2}
@@ -282,36 +288,36 @@ func (f *fakeProvider) batch(ctx context.Context, method string, changes []dns.C
 	slices.SortStableFunc(idx, func(a, b int) int { return order[changes[a].Action] - order[changes[b].Action] })
 	for _, i := range idx {
 		results[i].Change = changes[i]
-		if fault == faultPartial && f.rng.IntN(2) == 0 {
-			results[i].Err = errFakeFault
+		if fault == FaultPartial && f.rng.IntN(2) == 0 {
+			results[i].Err = ErrInjected
 			continue
 		}
 		results[i].Record, results[i].Err = f.apply(call, method, changes[i])
 	}
-	if fault == faultLost {
-		return nil, errFakeFault
+	if fault == FaultLost {
+		return nil, ErrInjected
 	}
 	return results, nil
 }
 
 // EnsureRecord creates r, or brings our record of that name and type in
 // line (deleting our duplicates); a record that is not ours is a conflict.
-func (f *fakeProvider) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
+func (f *Fake) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return dns.Record{}, err
 	}
 	call, fault := f.begin("ensure")
-	if fault == faultFail || fault == faultPartial {
-		return dns.Record{}, errFakeFault
+	if fault == FaultFail || fault == FaultPartial {
+		return dns.Record{}, ErrInjected
 	}
 	r = r.Normalize()
 	r.Owner = f.marker
 	if r.ID != "" { // the caller's own record: that one and no other
 		got, err := f.apply(call, "ensure", dns.Change{Action: dns.Update, Record: r})
-		if err == nil && fault == faultLost {
-			return dns.Record{}, errFakeFault
+		if err == nil && fault == FaultLost {
+			return dns.Record{}, ErrInjected
 		}
 		return got, err
 	}
@@ -350,23 +356,23 @@ func (f *fakeProvider) EnsureRecord(ctx context.Context, r dns.Record) (dns.Reco
 			got, err = f.apply(call, "ensure", dns.Change{Action: dns.Update, Record: r})
 		}
 	}
-	if err == nil && fault == faultLost {
-		return dns.Record{}, errFakeFault
+	if err == nil && fault == FaultLost {
+		return dns.Record{}, ErrInjected
 	}
 	return got, err
 }
 
 // DeleteRecord deletes by id (absent is not an error), else every record
 // of that name and type that carries our marker.
-func (f *fakeProvider) DeleteRecord(ctx context.Context, r dns.Record) error {
+func (f *Fake) DeleteRecord(ctx context.Context, r dns.Record) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	call, fault := f.begin("delete")
-	if fault == faultFail || fault == faultPartial {
-		return errFakeFault
+	if fault == FaultFail || fault == FaultPartial {
+		return ErrInjected
 	}
 	if r.ID != "" {
 		if f.index(r.ID) >= 0 {
@@ -384,24 +390,24 @@ func (f *fakeProvider) DeleteRecord(ctx context.Context, r dns.Record) error {
 			}
 		}
 	}
-	if fault == faultLost {
-		return errFakeFault
+	if fault == FaultLost {
+		return ErrInjected
 	}
 	return nil
 }
 
-// plainProvider hides the fake's batch paths: the reconciler then goes
+// Plain hides the fake's batch paths: the reconciler then goes
 // one EnsureRecord or DeleteRecord per change.
-type plainProvider struct{ f *fakeProvider }
+type Plain struct{ F *Fake }
 
-func (p plainProvider) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
-	return p.f.EnsureRecord(ctx, r)
+func (p Plain) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
+	return p.F.EnsureRecord(ctx, r)
 }
-func (p plainProvider) DeleteRecord(ctx context.Context, r dns.Record) error {
-	return p.f.DeleteRecord(ctx, r)
+func (p Plain) DeleteRecord(ctx context.Context, r dns.Record) error {
+	return p.F.DeleteRecord(ctx, r)
 }
-func (p plainProvider) ListRecords(ctx context.Context) ([]dns.Record, error) {
-	return p.f.ListRecords(ctx)
+func (p Plain) ListRecords(ctx context.Context) ([]dns.Record, error) {
+	return p.F.ListRecords(ctx)
 }
-func (p plainProvider) Calls() int64                               { return p.f.Calls() }
-func (p plainProvider) Zone(ctx context.Context) (dns.Zone, error) { return p.f.Zone(ctx) }
+func (p Plain) Calls() int64                               { return p.F.Calls() }
+func (p Plain) Zone(ctx context.Context) (dns.Zone, error) { return p.F.Zone(ctx) }
