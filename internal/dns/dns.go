@@ -153,6 +153,18 @@ func (r Record) Normalize() Record {
 	return r
 }
 
+// Keep is the index of the record among candidates (ours, of one name and
+// type) to keep when duplicates are removed: the first that already has
+// want's data, else the first.
+func Keep(candidates []Record, want Record) int {
+	for i, c := range candidates {
+		if SameData(c, want) {
+			return i
+		}
+	}
+	return 0
+}
+
 // SameData reports whether two records would serve the same answer and
 // carry the same marker, after normalisation. IDs are not compared.
 func SameData(a, b Record) bool {

@@ -75,3 +75,21 @@ func TestOwnership(t *testing.T) {
 		t.Fatalf("message %q", got)
 	}
 }
+
+func TestKeep(t *testing.T) {
+	want := Record{Name: "a.example.com", Type: "A", Content: "192.0.2.2", TTL: 1, Owner: "m"}
+	wrong := want
+	wrong.Content = "192.0.2.9"
+	for _, tt := range []struct {
+		candidates []Record
+		keep       int
+	}{
+		{[]Record{wrong, want}, 1},
+		{[]Record{want, wrong}, 0},
+		{[]Record{wrong, wrong}, 0},
+	} {
+		if got := Keep(tt.candidates, want); got != tt.keep {
+			t.Errorf("Keep(%v) = %d, want %d", tt.candidates, got, tt.keep)
+		}
+	}
+}

@@ -194,13 +194,7 @@ func (p *Provider) ensure(ctx context.Context, r dns.Record) (dns.Record, error)
 	}
 	// Keep one of ours, preferring one that is already right; remove the
 	// duplicates (ours too) so the name answers with one address.
-	keep := 0
-	for i, o := range ours {
-		if dns.SameData(o, r) {
-			keep = i
-			break
-		}
-	}
+	keep := dns.Keep(ours, r)
 	for i, o := range ours {
 		if i != keep {
 			if err := p.deleteByID(ctx, o); err != nil {

@@ -185,6 +185,22 @@ func (f *Fake) violate(format string, args ...any) {
 	f.violations = append(f.violations, fmt.Sprintf(format, args...))
 }
 
+// existing finds the record an update or delete is for, and asks
+// CheckWrite about it; the lock is held.
+func (f *Fake) existing(call int64, method string, c dns.Change) (int, dns.Record, error) {
+	i := f.index(c.Record.ID)
+	if i < 0 {
+		return -1, dns.Record{}, fmt.Errorf("%s %s %s: record %q not found", c.Action, c.Record.Type, c.Record.Name, c.Record.ID)
+	}
+	old := f.records[i]
+	if f.CheckWrite != nil {
+		if err := f.CheckWrite(method, c.Action, old); err != nil {
+			f.violate("call %d: %s %ss %+v: %v", call, method, c.Action, old, err)
+		}
+	}
+	return i, old, nil
+}
+
 // apply runs one change on the zone; the lock is held.
 func (f *Fake) apply(call int64, method string, c dns.Change) (dns.Record, error) {
 	r := c.Record.Normalize()
@@ -205,15 +221,9 @@ func (f *Fake) apply(call int64, method string, c dns.Change) (dns.Record, error
 		f.ops = append(f.ops, Op{Call: call, Method: method, Action: dns.Create, After: r})
 		return r, nil
 	case dns.Update:
-		i := f.index(r.ID)
-		if i < 0 {
-			return dns.Record{}, fmt.Errorf("update %s %s: record %q not found", r.Type, r.Name, r.ID)
-		}
-		old := f.records[i]
-		if f.CheckWrite != nil {
-			if err := f.CheckWrite(method, dns.Update, old); err != nil {
-				f.violate("call %d: %s updates %+v: %v", call, method, old, err)
-			}
+		i, old, err := f.existing(call, method, c)
+		if err != nil {
+			return dns.Record{}, err
 		}
 		if normName(old.Name) != r.Name || !strings.EqualFold(old.Type, r.Type) {
 			f.violate("call %d: %s renames %+v to %s %s", call, method, old, r.Type, r.Name)
@@ -226,15 +236,9 @@ func (f *Fake) apply(call int64, method string, c dns.Change) (dns.Record, error
 		f.ops = append(f.ops, Op{Call: call, Method: method, Action: dns.Update, Before: old, After: r})
 		return r, nil
 	case dns.Delete:
-		i := f.index(r.ID)
-		if i < 0 {
-			return dns.Record{}, fmt.Errorf("delete %s %s: record %q not found", r.Type, r.Name, r.ID)
-		}
-		old := f.records[i]
-		if f.CheckWrite != nil {
-			if err := f.CheckWrite(method, dns.Delete, old); err != nil {
-				f.violate("call %d: %s deletes %+v: %v", call, method, old, err)
-			}
+		i, old, err := f.existing(call, method, c)
+		if err != nil {
+			return dns.Record{}, err
 		}
 		f.records = slices.Delete(f.records, i, i+1)
 		f.ops = append(f.ops, Op{Call: call, Method: method, Action: dns.Delete, Before: old})
@@ -336,13 +340,7 @@ func (f *Fake) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, erro
 	if len(ours) == 0 {
 		got, err = f.apply(call, "ensure", dns.Change{Action: dns.Create, Record: r})
 	} else {
-		keep := 0
-		for i, o := range ours {
-			if dns.SameData(o, r) {
-				keep = i
-				break
-			}
-		}
+		keep := dns.Keep(ours, r)
 		for i, o := range ours {
 			if i != keep {
 				if _, err := f.apply(call, "ensure", dns.Change{Action: dns.Delete, Record: o}); err != nil {
