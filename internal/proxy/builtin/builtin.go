@@ -1,0 +1,413 @@
+// Package builtin is Docker Watcher's own reverse proxy: host-based
+// routing on --proxy-listen, the route table an immutable value swapped
+// atomically, fasthttp on both sides for speed (see docs/proxy.md for the
+// choice and its figures), WebSocket upgrades tunnelled over a hijacked
+// connection, and responses of unknown length streamed unbuffered.
+package builtin
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
+
+	"github.com/dockerwatcher/docker-watcher/internal/proxy"
+)
+
+// Options configure the proxy. Zero values take the defaults.
+type Options struct {
+	TrustedProxies []netip.Prefix // whose X-Forwarded-* are kept
+	MaxBodyBytes   int            // request bodies beyond it: 413; default 100 MiB
+	DialTimeout    time.Duration  // default 5 s
+	// ResponseTimeout bounds the wait for an upstream's response headers
+	// and each read of its body; default 60 s.
+	ResponseTimeout time.Duration
+	ReadTimeout     time.Duration // a client's request must arrive within it; default 60 s
+	IdleTimeout     time.Duration // keep-alive of client connections; default 2 min
+	AccessLog       bool
+	Log             *slog.Logger
+	Metrics         prometheus.Registerer // may be nil
+}
+
+func (o *Options) defaults() {
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = 100 << 20
+	}
+	if o.DialTimeout == 0 {
+		o.DialTimeout = 5 * time.Second
+	}
+	if o.ResponseTimeout == 0 {
+		o.ResponseTimeout = 60 * time.Second
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = 60 * time.Second
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 2 * time.Minute
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Proxy is the built-in router: a proxy.Router that serves what it is
+// given.
+type Proxy struct {
+	opts    Options
+	table   atomic.Pointer[table]
+	server  *fasthttp.Server
+	metrics *metrics
+
+	mu      sync.Mutex // Apply
+	clients map[string]*fasthttp.HostClient
+}
+
+var _ proxy.Router = (*Proxy)(nil)
+
+// table is one route table; requests hold the entry they started with, so
+// a swap never cuts them.
+type table struct {
+	routes map[string]*entry
+}
+
+type entry struct {
+	route  proxy.Route
+	addr   string // host:port to dial
+	tls    bool
+	client *fasthttp.HostClient
+	m      routeMetrics
+}
+
+// New returns a proxy with an empty table.
+func New(o Options) *Proxy {
+	o.defaults()
+	p := &Proxy{opts: o, clients: map[string]*fasthttp.HostClient{}, metrics: newMetrics(o.Metrics)}
+	p.table.Store(&table{routes: map[string]*entry{}})
+	p.server = &fasthttp.Server{
+		Handler:               p.handle,
+		Name:                  "",
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		NoDefaultDate:         true,
+		ReadTimeout:           o.ReadTimeout,
+		IdleTimeout:           o.IdleTimeout,
+		MaxRequestBodySize:    o.MaxBodyBytes,
+		StreamRequestBody:     true,
+		ReduceMemoryUsage:     false,
+		CloseOnShutdown:       true,
+		Logger:                fasthttpLogger{o.Log},
+	}
+	return p
+}
+
+// Apply swaps in a new table built from routes. It makes no network call.
+func (p *Proxy) Apply(_ context.Context, routes []proxy.Route) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t := &table{routes: make(map[string]*entry, len(routes))}
+	used := map[string]bool{}
+	for _, r := range routes {
+		if r.Target == nil {
+			continue
+		}
+		e := &entry{route: r, addr: r.Target.Host, tls: r.Target.Scheme == "https", m: p.metrics.route(r.Host)}
+		key := r.Target.Scheme + "://" + e.addr
+		c := p.clients[key]
+		if c == nil {
+			c = p.newClient(e.addr, e.tls)
+			p.clients[key] = c
+		}
+		e.client, used[key] = c, true
+		t.routes[r.Host] = e
+	}
+	for key := range p.clients {
+		if !used[key] {
+			delete(p.clients, key) // its idle connections expire; requests still on it finish
+		}
+	}
+	p.table.Store(t)
+	return nil
+}
+
+func (p *Proxy) newClient(addr string, isTLS bool) *fasthttp.HostClient {
+	return &fasthttp.HostClient{
+		Addr:                          addr,
+		IsTLS:                         isTLS,
+		TLSConfig:                     &tls.Config{MinVersion: tls.VersionTLS12},
+		MaxConns:                      1024,
+		MaxIdleConnDuration:           90 * time.Second,
+		ReadTimeout:                   p.opts.ResponseTimeout,
+		WriteTimeout:                  p.opts.ResponseTimeout,
+		DialTimeout:                   fasthttp.DialTimeout,
+		StreamResponseBody:            true,
+		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true,
+		NoDefaultUserAgentHeader:      true,
+		MaxIdemponentCallAttempts:     1,
+	}
+}
+
+// Serve serves on ln until Shutdown.
+func (p *Proxy) Serve(ln net.Listener) error { return p.server.Serve(ln) }
+
+// Shutdown stops accepting connections and waits for in-flight requests,
+// until ctx ends.
+func (p *Proxy) Shutdown(ctx context.Context) error { return p.server.ShutdownWithContext(ctx) }
+
+// Routes reports the table being served, for the UI.
+func (p *Proxy) Routes() []proxy.Route {
+	t := p.table.Load()
+	out := make([]proxy.Route, 0, len(t.routes))
+	for _, e := range t.routes {
+		out = append(out, e.route)
+	}
+	return out
+}
+
+func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
+	start := time.Now()
+	e := p.table.Load().routes[proxy.NormalizeHost(string(ctx.Host()))]
+	if e == nil {
+		errorPage(ctx, fasthttp.StatusNotFound, "No site is served under this name.")
+		p.accessLog(ctx, start)
+		return
+	}
+	defer e.m.observe(ctx, start)
+	defer p.accessLog(ctx, start)
+	if e.route.State != proxy.Active {
+		errorPage(ctx, fasthttp.StatusServiceUnavailable, "This site is starting or stopped. Try again in a moment.")
+		ctx.Response.Header.Set("Retry-After", "5")
+		return
+	}
+	if cl := ctx.Request.Header.ContentLength(); cl > p.opts.MaxBodyBytes {
+		errorPage(ctx, fasthttp.StatusRequestEntityTooLarge, "The request body is too large.")
+		return
+	}
+	p.forwarded(ctx)
+	if isUpgrade(&ctx.Request.Header) {
+		p.tunnel(ctx, e)
+		return
+	}
+	removeHopHeaders(&ctx.Request.Header)
+	var limit *limitedBody
+	if ctx.Request.Header.ContentLength() == -1 { // chunked: counted as it streams
+		limit = &limitedBody{r: ctx.RequestBodyStream(), left: int64(p.opts.MaxBodyBytes)}
+		ctx.Request.SetBodyStream(limit, -1)
+	}
+	resp := fasthttp.AcquireResponse()
+	if err := e.client.DoTimeout(&ctx.Request, resp, p.opts.ResponseTimeout); err != nil {
+		fasthttp.ReleaseResponse(resp)
+		if limit != nil && limit.over {
+			errorPage(ctx, fasthttp.StatusRequestEntityTooLarge, "The request body is too large.")
+			return
+		}
+		e.m.upstreamErrors.Inc()
+		if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) {
+			errorPage(ctx, fasthttp.StatusGatewayTimeout, "The site did not answer in time.")
+			return
+		}
+		errorPage(ctx, fasthttp.StatusBadGateway, "The site cannot be reached.")
+		return
+	}
+	p.respond(ctx, resp)
+}
+
+// respond copies the upstream's answer: a small body of known length at
+// once, anything else streamed, each read flushed to the client.
+func (p *Proxy) respond(ctx *fasthttp.RequestCtx, resp *fasthttp.Response) {
+	resp.Header.CopyTo(&ctx.Response.Header)
+	removeHopHeaders(&ctx.Response.Header)
+	body := resp.BodyStream()
+	if cl := resp.Header.ContentLength(); cl >= 0 && cl <= 64<<10 || body == nil {
+		buf := bytes.NewBuffer(make([]byte, 0, max(cl, 0)))
+		if body != nil {
+			buf.ReadFrom(body)
+		} else {
+			buf.Write(resp.Body())
+		}
+		resp.CloseBodyStream()
+		fasthttp.ReleaseResponse(resp)
+		ctx.Response.SetBody(buf.Bytes())
+		return
+	}
+	ctx.Response.Header.SetContentLength(-1)
+	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer fasthttp.ReleaseResponse(resp)
+		defer resp.CloseBodyStream()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := body.Read(buf)
+			if n > 0 {
+				if _, werr := w.Write(buf[:n]); werr != nil {
+					return
+				}
+				if w.Flush() != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+}
+
+// forwarded sets X-Forwarded-For, -Proto and -Host; incoming values are
+// kept only from a trusted proxy. The upstream sees the original Host.
+func (p *Proxy) forwarded(ctx *fasthttp.RequestCtx) {
+	h := &ctx.Request.Header
+	peer := ""
+	trusted := false
+	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
+		ip, _ := netip.AddrFromSlice(a.IP)
+		ip = ip.Unmap()
+		peer = ip.String()
+		for _, pfx := range p.opts.TrustedProxies {
+			if pfx.Contains(ip) {
+				trusted = true
+				break
+			}
+		}
+	}
+	if xff := h.Peek("X-Forwarded-For"); trusted && len(xff) > 0 {
+		h.Set("X-Forwarded-For", string(xff)+", "+peer)
+	} else {
+		h.Set("X-Forwarded-For", peer)
+	}
+	if !trusted || len(h.Peek("X-Forwarded-Proto")) == 0 {
+		proto := "http"
+		if ctx.IsTLS() {
+			proto = "https"
+		}
+		h.Set("X-Forwarded-Proto", proto)
+	}
+	if !trusted || len(h.Peek("X-Forwarded-Host")) == 0 {
+		h.SetBytesV("X-Forwarded-Host", ctx.Host())
+	}
+}
+
+// limitedBody streams a request body of unknown length and fails once it
+// passes the limit, so the upstream never gets more.
+type limitedBody struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+var errTooLarge = errors.New("request body too large")
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.r == nil {
+		return 0, io.EOF
+	}
+	n, err := l.r.Read(p)
+	if l.left -= int64(n); l.left < 0 {
+		l.over = true
+		return 0, errTooLarge
+	}
+	return n, err
+}
+
+func isUpgrade(h *fasthttp.RequestHeader) bool {
+	return len(h.Peek("Upgrade")) > 0 && bytes.Contains(bytes.ToLower(h.Peek("Connection")), []byte("upgrade"))
+}
+
+// tunnel hands an upgrade (WebSocket) to a hijacked connection: the
+// request goes to the upstream as it came, and from then on bytes flow
+// both ways until either side closes.
+func (p *Proxy) tunnel(ctx *fasthttp.RequestCtx, e *entry) {
+	var head bytes.Buffer
+	bw := bufio.NewWriter(&head)
+	if err := ctx.Request.Write(bw); err != nil || bw.Flush() != nil {
+		errorPage(ctx, fasthttp.StatusBadRequest, "The request could not be read.")
+		return
+	}
+	dialer := &net.Dialer{Timeout: p.opts.DialTimeout}
+	var up net.Conn
+	var err error
+	if e.tls {
+		up, err = tls.DialWithDialer(dialer, "tcp", e.addr, &tls.Config{MinVersion: tls.VersionTLS12, ServerName: hostOnly(e.addr)})
+	} else {
+		up, err = dialer.Dial("tcp", e.addr)
+	}
+	if err != nil {
+		e.m.upstreamErrors.Inc()
+		errorPage(ctx, fasthttp.StatusBadGateway, "The site cannot be reached.")
+		return
+	}
+	ctx.SetStatusCode(fasthttp.StatusSwitchingProtocols) // for the metrics; the upstream writes the real answer
+	ctx.HijackSetNoResponse(true)
+	ctx.Hijack(func(c net.Conn) {
+		defer c.Close()
+		defer up.Close()
+		if _, err := up.Write(head.Bytes()); err != nil {
+			return
+		}
+		done := make(chan struct{})
+		go func() {
+			io.Copy(up, c)
+			if tc, ok := up.(interface{ CloseWrite() error }); ok {
+				tc.CloseWrite()
+			}
+			close(done)
+		}()
+		io.Copy(c, up)
+		c.Close()
+		<-done
+	})
+}
+
+func hostOnly(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
+}
+
+// hopHeaders are the connection's own, never forwarded (RFC 9110 7.6.1).
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Upgrade"}
+
+type headerDeleter interface{ Del(string) }
+
+func removeHopHeaders(h headerDeleter) {
+	for _, k := range hopHeaders {
+		h.Del(k)
+	}
+}
+
+// errorPage answers a short page that names no internals.
+func errorPage(ctx *fasthttp.RequestCtx, status int, msg string) {
+	ctx.Response.Reset()
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("text/html; charset=utf-8")
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	ctx.SetBodyString("<!doctype html><title>" + strconv.Itoa(status) + " " + fasthttp.StatusMessage(status) +
+		"</title><h1>" + fasthttp.StatusMessage(status) + "</h1><p>" + msg + "</p>\n")
+}
+
+func (p *Proxy) accessLog(ctx *fasthttp.RequestCtx, start time.Time) {
+	if p.opts.AccessLog {
+		p.opts.Log.Info("proxy", slog.String("host", string(ctx.Host())), slog.String("method", string(ctx.Method())),
+			slog.String("path", string(ctx.Path())), slog.Int("status", ctx.Response.StatusCode()),
+			slog.Duration("duration", time.Since(start)), slog.String("client", ctx.RemoteIP().String()))
+	}
+}
+
+type fasthttpLogger struct{ log *slog.Logger }
+
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Debug("proxy server", slog.String("msg", fmtSprintf(format, args...)))
+}
