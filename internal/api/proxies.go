@@ -29,6 +29,25 @@ func proxyConflict(err error, domain string) error {
 	return err
 }
 
+// instanceHolds refuses a proxy domain that is an instance's name: one
+// name, one route.
+func (s *Server) instanceHolds(r *http.Request, domain string) error {
+	st, err := s.store.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	instances, err := s.store.Instances(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, in := range instances {
+		if in.FQDN(st.Domain) == domain {
+			return errorf(http.StatusConflict, "domain", "%s is the name of the instance %s (tag %s) under the base domain", domain, in.Subdomain, in.Tag)
+		}
+	}
+	return nil
+}
+
 func (s *Server) listProxies(w http.ResponseWriter, r *http.Request) error {
 	ps, err := s.store.Proxies(r.Context())
 	if err != nil {
@@ -66,6 +85,9 @@ func (s *Server) createProxy(w http.ResponseWriter, r *http.Request) error {
 	if err := in.applyTo(&p); err != nil {
 		return err
 	}
+	if err := s.instanceHolds(r, p.Domain); err != nil {
+		return err
+	}
 	if err := s.store.CreateProxy(r.Context(), &p); err != nil {
 		return proxyConflict(err, p.Domain)
 	}
@@ -83,6 +105,9 @@ func (s *Server) updateProxy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := in.applyTo(&p); err != nil {
+		return err
+	}
+	if err := s.instanceHolds(r, p.Domain); err != nil {
 		return err
 	}
 	updated, err := s.store.UpdateProxy(r.Context(), p)

@@ -330,3 +330,26 @@ func TestInstancesReadOnly(t *testing.T) {
 		t.Fatalf("instances %+v", all)
 	}
 }
+
+// A proxy cannot take the name of an instance: one name, one route.
+func TestProxyDomainOfAnInstanceIs409(t *testing.T) {
+	e := newEnv(t)
+	e.expect(e.do(e.client, "PUT", "/api/settings", map[string]any{"domain": "example.com"}), http.StatusOK)
+	a := model.App{Name: "web", Image: "registry.example.com/web", TagPattern: "latest", ContainerPort: 80, PollIntervalSeconds: 300}
+	if err := e.store.CreateApp(t.Context(), &a); err != nil {
+		t.Fatal(err)
+	}
+	in := model.Instance{AppID: a.ID, Tag: "latest", Subdomain: "web", Status: model.StatusRunning}
+	if err := e.store.CreateInstance(t.Context(), &in); err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]any{"domain": "web.example.com", "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": 3000}
+	e.expectError(e.do(e.client, "POST", "/api/proxies", body), http.StatusConflict, "domain")
+	body["domain"] = "other.example.com"
+	p := decodeInto[model.Proxy](t, e.expect(e.do(e.client, "POST", "/api/proxies", body), http.StatusCreated))
+	body["domain"] = "web.example.com"
+	e.expectError(e.do(e.client, "PUT", "/api/proxies/"+itoa(p.ID), body), http.StatusConflict, "domain")
+	if ps, _ := e.store.Proxies(t.Context()); len(ps) != 1 || ps[0].Domain != "other.example.com" {
+		t.Fatalf("proxies %+v", ps)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -27,6 +28,8 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
 	"github.com/dockerwatcher/docker-watcher/internal/events"
+	"github.com/dockerwatcher/docker-watcher/internal/proxy"
+	"github.com/dockerwatcher/docker-watcher/internal/proxy/builtin"
 	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 	"github.com/dockerwatcher/docker-watcher/web"
@@ -114,6 +117,8 @@ type App struct {
 	Reconciler *reconcile.Reconciler
 	Scheduler  *reconcile.Scheduler
 	Metrics    *prometheus.Registry
+	Proxy      *builtin.Proxy // the built-in reverse proxy, on --proxy-listen
+	Routes     *proxy.Syncer
 	API        *api.Server
 	Handler    http.Handler // the UI and the API
 }
@@ -163,6 +168,14 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	dnsProviders := providers.Factory(providers.Options{CloudflareAPIURL: cfg.CloudflareAPIURL})
+	// The router first: a route must exist before DNS points at it.
+	a.Proxy = builtin.New(builtin.Options{TrustedProxies: cfg.TrustedProxies, Log: a.Log, Metrics: a.Metrics})
+	a.Routes = &proxy.Syncer{Store: st, Router: a.Proxy, Log: a.Log}
+	if err := a.Routes.Sync(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("build the route table: %w", err)
+	}
+	a.Bus.Subscribe(a.Routes.Handle)
 	a.Reconciler, a.Scheduler = reconcile.Wire(st, dnsProviders, a.Log, a.Metrics, o.debounce, a.Bus)
 	a.API = api.New(api.Deps{Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
 		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies})
@@ -198,6 +211,11 @@ func (a *App) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.Config.Listen, err)
 	}
+	proxyLn, err := net.Listen("tcp", a.Config.ProxyListen)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("listen on %s (--proxy-listen): %w", a.Config.ProxyListen, err)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	requests, endRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer endRequests()
@@ -217,17 +235,31 @@ func (a *App) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error {
+		if err := a.Proxy.Serve(proxyLn); err != nil {
+			return fmt.Errorf("serve the proxy: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
 		<-gctx.Done()
 		a.Log.Info("shutting down")
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if err := a.Proxy.Shutdown(shutdownCtx); err != nil {
+				a.Log.Warn("proxied requests still running at shutdown were cut", slog.Any("err", err))
+			}
+		})
 		if err := srv.Shutdown(shutdownCtx); err != nil {
 			a.Log.Warn("requests still running at shutdown were cut", slog.Any("err", err))
 		}
+		wg.Wait()
 		endRequests()
 		return nil
 	})
-	a.Log.Info("serving the UI and API", slog.String("url", "http://"+displayAddr(ln.Addr().String())))
+	a.Log.Info("serving the UI and API", slog.String("url", "http://"+displayAddr(ln.Addr().String())),
+		slog.String("proxy", displayAddr(proxyLn.Addr().String())))
 	return g.Wait()
 }
 

@@ -56,6 +56,12 @@ func freeAddr(t *testing.T) string {
 func start(t *testing.T, cfg config.Config, logs *lockedBuffer) (url string, stop func() error) {
 	t.Helper()
 	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	return startAt(t, cfg, logs)
+}
+
+// startAt is start on the addresses cfg names.
+func startAt(t *testing.T, cfg config.Config, logs *lockedBuffer) (url string, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, cfg, logs) }()
@@ -255,14 +261,7 @@ func TestShutdownEndsInFlightWork(t *testing.T) {
 	st.Close()
 
 	url, stop := start(t, cfg, &lockedBuffer{})
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
-	res, err := client.Post(url+"/api/auth/login", "application/json",
-		strings.NewReader(fmt.Sprintf(`{"username":"admin","password":%q}`, cfg.AdminPassword)))
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("login: %v %v", res, err)
-	}
-	res.Body.Close()
+	client := loggedIn(t, url, cfg.AdminPassword)
 	synced := make(chan struct{})
 	go func() {
 		defer close(synced)
@@ -283,4 +282,68 @@ func TestShutdownEndsInFlightWork(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the in-flight sync request never ended")
 	}
+}
+
+// A standalone proxy answers on --proxy-listen as soon as it is created,
+// with the client's Host and X-Forwarded-For; unknown names are a 404; the
+// table is rebuilt from the store after a restart.
+func TestProxyServesStandaloneProxies(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "host=%s xff=%s", r.Host, r.Header.Get("X-Forwarded-For"))
+	}))
+	defer backend.Close()
+	backendPort := backend.Listener.Addr().(*net.TCPAddr).Port
+	cfg := config.Default()
+	cfg.DataDir, cfg.AdminPassword = t.TempDir(), "password-for-test"
+	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	proxyGet := func(host string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://"+cfg.ProxyListen+"/", nil)
+		req.Host = host
+		req.Header.Set("X-Forwarded-For", "198.51.100.66") // from an untrusted client: replaced
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+
+	url, stop := startAt(t, cfg, &lockedBuffer{})
+	client := loggedIn(t, url, cfg.AdminPassword)
+	res, err := client.Post(url+"/api/proxies", "application/json", strings.NewReader(fmt.Sprintf(
+		`{"domain":"app.example.com","forward_scheme":"http","forward_host":"127.0.0.1","forward_port":%d}`, backendPort)))
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("create proxy: %v %v", res, err)
+	}
+	res.Body.Close()
+	if code, body := proxyGet("App.Example.com"); code != 200 || body != "host=app.example.com xff=127.0.0.1" {
+		t.Fatalf("proxied: %d %q", code, body)
+	}
+	if code, _ := proxyGet("nobody.example.com"); code != 404 {
+		t.Fatalf("unknown host: %d", code)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	_, stop = startAt(t, cfg, &lockedBuffer{})
+	defer stop()
+	if code, body := proxyGet("app.example.com"); code != 200 || !strings.HasPrefix(body, "host=app.example.com") {
+		t.Fatalf("after a restart: %d %q", code, body)
+	}
+}
+
+// loggedIn is a client with the admin's session.
+func loggedIn(t *testing.T, url, password string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	res, err := client.Post(url+"/api/auth/login", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"username":"admin","password":%q}`, password)))
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("login: %v %v", res, err)
+	}
+	res.Body.Close()
+	return client
 }
