@@ -104,7 +104,7 @@ func check(sc *schema, path string, v any, set func(any), errs *[]string) {
 			fail("must NOT have more than %d characters", sc.maxLen)
 		}
 		if sc.pattern != "" && !regexp.MustCompile(sc.pattern).MatchString(x) {
-			fail("must match pattern %q", sc.pattern)
+			fail("must match pattern \"%s\"", sc.pattern) // ajv quotes it without escaping
 		}
 		if sc.enum != nil && !contains(sc.enum, x) {
 			fail("must be equal to one of the allowed values")
