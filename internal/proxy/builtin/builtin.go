@@ -15,12 +15,14 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/bytebufferpool"
 	"github.com/valyala/fasthttp"
 
 	"github.com/dockerwatcher/docker-watcher/internal/proxy"
@@ -150,7 +152,7 @@ func (p *Proxy) newClient(addr string, isTLS bool) *fasthttp.HostClient {
 		MaxIdleConnDuration:           90 * time.Second,
 		ReadTimeout:                   p.opts.ResponseTimeout,
 		WriteTimeout:                  p.opts.ResponseTimeout,
-		DialTimeout:                   fasthttp.DialTimeout,
+		Dial:                          func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, p.opts.DialTimeout) },
 		StreamResponseBody:            true,
 		DisableHeaderNamesNormalizing: true,
 		DisablePathNormalizing:        true,
@@ -207,7 +209,9 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 		ctx.Request.SetBodyStream(limit, -1)
 	}
 	resp := fasthttp.AcquireResponse()
-	if err := e.client.DoTimeout(&ctx.Request, resp, p.opts.ResponseTimeout); err != nil {
+	// The client's ReadTimeout bounds the wait (DoTimeout would start a
+	// timer and a goroutine for every request).
+	if err := e.client.Do(&ctx.Request, resp); err != nil {
 		fasthttp.ReleaseResponse(resp)
 		if limit != nil && limit.over {
 			errorPage(ctx, fasthttp.StatusRequestEntityTooLarge, "The request body is too large.")
@@ -231,15 +235,17 @@ func (p *Proxy) respond(ctx *fasthttp.RequestCtx, resp *fasthttp.Response) {
 	removeHopHeaders(&ctx.Response.Header)
 	body := resp.BodyStream()
 	if cl := resp.Header.ContentLength(); cl >= 0 && cl <= 64<<10 || body == nil {
-		buf := bytes.NewBuffer(make([]byte, 0, max(cl, 0)))
-		if body != nil {
-			buf.ReadFrom(body)
+		if body == nil {
+			ctx.Response.SetBody(resp.Body())
 		} else {
-			buf.Write(resp.Body())
+			bb := bytebufferpool.Get() // no buffer of io.Copy's per request
+			bb.B = slices.Grow(bb.B[:0], cl)[:cl]
+			n, _ := io.ReadFull(body, bb.B)
+			ctx.Response.SetBody(bb.B[:n])
+			bytebufferpool.Put(bb)
 		}
 		resp.CloseBodyStream()
 		fasthttp.ReleaseResponse(resp)
-		ctx.Response.SetBody(buf.Bytes())
 		return
 	}
 	ctx.Response.Header.SetContentLength(-1)
