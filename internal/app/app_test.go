@@ -1,8 +1,10 @@
 package app
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -346,4 +349,169 @@ func loggedIn(t *testing.T, url, password string) *http.Client {
 	}
 	res.Body.Close()
 	return client
+}
+
+// Through serve: an upgrade is tunnelled, a stream's first event arrives
+// before the upstream ends, a dead upstream is a 502, and 1000 routes
+// created and deleted through the API while traffic runs fail no request
+// to a route that stays.
+func TestProxyStreamsUpgradesAndChurn(t *testing.T) {
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	releaseStream := func() { releaseOnce.Do(func() { close(release) }) }
+	defer releaseStream() // before backend.Close, which waits for the stream's handler
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/events":
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, "data: first\n\n")
+			w.(http.Flusher).Flush()
+			<-release
+		case "/ws":
+			c, rw, _ := w.(http.Hijacker).Hijack()
+			defer c.Close()
+			rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+			rw.Flush()
+			io.Copy(c, rw)
+		default:
+			fmt.Fprint(w, "ok")
+		}
+	}))
+	defer backend.Close()
+	defer releaseStream()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadPort := dead.Listener.Addr().(*net.TCPAddr).Port
+	dead.Close()
+
+	cfg := config.Default()
+	cfg.DataDir, cfg.AdminPassword = t.TempDir(), "password-for-test"
+	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	url, stop := startAt(t, cfg, &lockedBuffer{})
+	defer stop()
+	client := loggedIn(t, url, cfg.AdminPassword)
+	createProxy := func(domain string, port int) (int64, error) {
+		res, err := client.Post(url+"/api/proxies", "application/json", strings.NewReader(fmt.Sprintf(
+			`{"domain":%q,"forward_scheme":"http","forward_host":"127.0.0.1","forward_port":%d}`, domain, port)))
+		if err != nil {
+			return 0, err
+		}
+		defer res.Body.Close()
+		var p struct{ ID int64 }
+		if err := json.NewDecoder(res.Body).Decode(&p); err != nil || res.StatusCode != http.StatusCreated {
+			return 0, fmt.Errorf("create %s: %d %v", domain, res.StatusCode, err)
+		}
+		return p.ID, nil
+	}
+	backendPort := backend.Listener.Addr().(*net.TCPAddr).Port
+	if _, err := createProxy("app.example.com", backendPort); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := createProxy("dead.example.com", deadPort); err != nil {
+		t.Fatal(err)
+	}
+	proxyReq := func(host, path string) (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://"+cfg.ProxyListen+path, nil)
+		req.Host = host
+		return http.DefaultClient.Do(req)
+	}
+
+	// The stream.
+	res, err := proxyReq("app.example.com", "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan string, 1)
+	go func() { l, _ := bufio.NewReader(res.Body).ReadString('\n'); first <- l }()
+	select {
+	case l := <-first:
+		if l != "data: first\n" {
+			t.Fatalf("first event %q", l)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first event did not arrive while the stream was open")
+	}
+	releaseStream()
+	res.Body.Close()
+
+	// The upgrade.
+	c, err := net.Dial("tcp", cfg.ProxyListen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprint(c, "GET /ws HTTP/1.1\r\nHost: app.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+	br := bufio.NewReader(c)
+	if status, _ := br.ReadString('\n'); !strings.HasPrefix(status, "HTTP/1.1 101") {
+		t.Fatalf("upgrade: %q", status)
+	}
+	for l, _ := br.ReadString('\n'); l != "\r\n" && l != ""; l, _ = br.ReadString('\n') {
+	}
+	fmt.Fprint(c, "ping")
+	if buf := make([]byte, 4); func() bool { _, err := io.ReadFull(br, buf); return err != nil || string(buf) != "ping" }() {
+		t.Fatal("no echo through the tunnel")
+	}
+	c.Close()
+
+	// The dead upstream.
+	if res, err := proxyReq("dead.example.com", "/"); err != nil || res.StatusCode != http.StatusBadGateway {
+		t.Fatalf("dead upstream: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+
+	// Churn: 1000 routes come and go while the stable one is in use.
+	var failed, served atomic.Int64
+	done := make(chan struct{})
+	var traffic sync.WaitGroup
+	for range 2 {
+		traffic.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				res, err := proxyReq("app.example.com", "/")
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 || string(b) != "ok" {
+					failed.Add(1)
+				}
+				served.Add(1)
+			}
+		})
+	}
+	var churn sync.WaitGroup
+	errs := make(chan error, 1000)
+	for w := range 8 {
+		churn.Go(func() {
+			for i := range 125 {
+				id, err := createProxy(fmt.Sprintf("c%d-%d.example.com", w, i), backendPort)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				req, _ := http.NewRequest("DELETE", fmt.Sprintf("%s/api/proxies/%d", url, id), nil)
+				if res, err := client.Do(req); err != nil || res.StatusCode != http.StatusNoContent {
+					errs <- fmt.Errorf("delete %d: %v %v", id, res, err)
+				} else {
+					res.Body.Close()
+				}
+			}
+		})
+	}
+	churn.Wait()
+	close(done)
+	traffic.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := failed.Load(); n != 0 || served.Load() == 0 {
+		t.Fatalf("%d of %d requests to the route that stayed failed", n, served.Load())
+	}
 }
