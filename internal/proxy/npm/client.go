@@ -32,6 +32,15 @@ func expired(err error) bool {
 	return errors.As(err, &ae) && ae.Status == http.StatusBadRequest && ae.Message == "Token has expired"
 }
 
+// unverified may be a token NPM cannot verify (signed with keys it no
+// longer has): jsonwebtoken's error is not public, so 500 "Internal Error".
+// Other failures look the same, so only reads are retried after a new
+// login; Apply starts with one.
+func unverified(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusInternalServerError && ae.Message == "Internal Error"
+}
+
 // inUse is NPM's refusal of a domain another live host holds.
 func inUse(err error) (string, bool) {
 	var ae *APIError
@@ -104,13 +113,14 @@ func (r *Router) send(ctx context.Context, method, path, token string, body, out
 }
 
 // do makes an authenticated call: with a token fresh enough, and once
-// more after a new login when NPM says the token has expired.
+// more after a new login when NPM says the token has expired (or, for a
+// read, that it could not verify it).
 func (r *Router) do(ctx context.Context, method, path string, body, out any) error {
 	if err := r.ensureToken(ctx); err != nil {
 		return err
 	}
 	err := r.send(ctx, method, path, r.token, body, out)
-	if expired(err) {
+	if expired(err) || (method == http.MethodGet && unverified(err)) {
 		r.token = ""
 		if err := r.login(ctx); err != nil {
 			return err

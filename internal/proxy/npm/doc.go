@@ -4,7 +4,9 @@
 // Authentication: the router logs in with POST /api/tokens {identity,
 // secret}, keeps the token and refreshes it (GET /api/tokens) before its
 // "expires"; when a call answers NPM's expired-token error (400 "Token has
-// expired" — NPM never answers 401) it logs in again and retries once. An
+// expired" — NPM never answers 401) it logs in again and retries once; a
+// read answered 500 "Internal Error", NPM's answer to a token it cannot
+// verify, is retried likewise (writes are not: the 500 may be anything). An
 // account with two-factor authentication is refused with a clear error:
 // the router cannot answer a TOTP challenge.
 //

@@ -126,6 +126,20 @@ func TestExpiredTokenLogsInAgain(t *testing.T) {
 	}
 }
 
+func TestUnverifiableTokenLogsInAgain(t *testing.T) {
+	f, r := adminRouter(t)
+	rt := route("a.example.com", "http://10.0.0.1:80", model.KindProxy)
+	apply(t, r, rt)
+	r.token = f.emu.IssueToken(f.userID, f.clock.Now().Add(time.Hour)) + "x" // as after NPM's keys changed
+	apply(t, r, rt, route("b.example.com", "http://10.0.0.2:80", model.KindProxy))
+	if n := f.emu.Calls()["POST /tokens"]; n != 2 {
+		t.Errorf("%d logins, want 2 (one after NPM's 500 on the list)", n)
+	}
+	if hosts := live(f); len(hosts) != 2 {
+		t.Errorf("hosts: %+v", hosts)
+	}
+}
+
 func TestTwoFactorAccount(t *testing.T) {
 	f := newFixture(t, fixtureOpts{user: npmemu.UserOptions{Admin: true, TwoFactorCode: "123456"}})
 	r := f.router(t, Options{})
