@@ -54,6 +54,10 @@ type Router struct {
 
 var _ proxy.Router = (*Router)(nil)
 
+// ConflictError is a route left unserved because a proxy host the router
+// did not create holds its domain; it is proxy's, so that routers share it.
+type ConflictError = proxy.ConflictError
+
 // New returns a Router; it does not reach NPM until the first Apply.
 func New(o Options) (*Router, error) {
 	u, err := url.Parse(o.URL)
