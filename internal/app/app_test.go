@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
+	"github.com/dockerwatcher/docker-watcher/internal/proxy/proxytest"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
 
@@ -460,31 +460,7 @@ func TestProxyStreamsUpgradesAndChurn(t *testing.T) {
 	}
 
 	// Churn: 1000 routes come and go while the stable one is in use.
-	var failed, served atomic.Int64
-	done := make(chan struct{})
-	var traffic sync.WaitGroup
-	for range 2 {
-		traffic.Go(func() {
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				res, err := proxyReq("app.example.com", "/")
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				b, _ := io.ReadAll(res.Body)
-				res.Body.Close()
-				if res.StatusCode != 200 || string(b) != "ok" {
-					failed.Add(1)
-				}
-				served.Add(1)
-			}
-		})
-	}
+	stopTraffic := proxytest.Traffic(cfg.ProxyListen, "app.example.com", "ok", 2, 0)
 	var churn sync.WaitGroup
 	errs := make(chan error, 1000)
 	for w := range 8 {
@@ -505,13 +481,12 @@ func TestProxyStreamsUpgradesAndChurn(t *testing.T) {
 		})
 	}
 	churn.Wait()
-	close(done)
-	traffic.Wait()
+	served, failed := stopTraffic()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
 	}
-	if n := failed.Load(); n != 0 || served.Load() == 0 {
-		t.Fatalf("%d of %d requests to the route that stayed failed", n, served.Load())
+	if failed != 0 || served == 0 {
+		t.Fatalf("%d of %d requests to the route that stayed failed", failed, served)
 	}
 }

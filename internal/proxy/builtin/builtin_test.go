@@ -11,12 +11,12 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy"
+	"github.com/dockerwatcher/docker-watcher/internal/proxy/proxytest"
 )
 
 // start serves a proxy on 127.0.0.1 until the test ends.
@@ -266,33 +266,7 @@ func TestTableSwapsUnderTraffic(t *testing.T) {
 	p, addr := start(t, Options{})
 	stay := route("stay.example.com", backend.URL, proxy.Active)
 	p.Apply(t.Context(), []proxy.Route{stay})
-	var failed atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
-	for range 4 {
-		wg.Go(func() {
-			for i := 0; i < 300; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
-				req.Host = "stay.example.com"
-				res, err := client.Do(req)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				b, _ := io.ReadAll(res.Body)
-				res.Body.Close()
-				if res.StatusCode != 200 || string(b) != "ok" {
-					failed.Add(1)
-				}
-			}
-		})
-	}
+	stop := proxytest.Traffic(addr, "stay.example.com", "ok", 4, 300)
 	for i := range 1000 {
 		routes := []proxy.Route{stay}
 		for j := range i % 50 {
@@ -300,10 +274,8 @@ func TestTableSwapsUnderTraffic(t *testing.T) {
 		}
 		p.Apply(t.Context(), routes)
 	}
-	close(stop)
-	wg.Wait()
-	if n := failed.Load(); n != 0 {
-		t.Fatalf("%d requests to a route that stayed failed", n)
+	if served, failed := stop(); failed != 0 || served == 0 {
+		t.Fatalf("%d of %d requests to a route that stayed failed", failed, served)
 	}
 	if got := len(p.Routes()); got != 1+999%50 {
 		t.Fatalf("table has %d routes", got)
