@@ -71,6 +71,17 @@ func Run(t *testing.T, zone string, f Factory) {
 		t.Fatal("dnstest.Run needs a zone and a factory")
 	}
 	s := &suite{zone: zone, factory: f}
+	// The optional abilities decide which subtests exist: a provider
+	// without a batch has no batch subtests (none is skipped).
+	p, h := f(t, Marker)
+	_, s.batcher = p.(dns.Batcher)
+	_, editor := h.(Editor)
+	if !s.batcher {
+		t.Log("the provider does not implement dns.Batcher: the batch subtests are not run")
+	}
+	if !editor {
+		t.Log("the harness does not implement dnstest.Editor: HandEdited is not run")
+	}
 	t.Run("EnsureCreates", s.testEnsureCreates)
 	t.Run("EnsureTwice", s.testEnsureTwice)
 	t.Run("EnsureTTLDefault", s.testEnsureTTLDefault)
@@ -84,14 +95,19 @@ func Run(t *testing.T, zone string, f Factory) {
 	t.Run("DeleteRefusesForeign", s.testDeleteRefusesForeign)
 	t.Run("List", s.testList)
 	t.Run("OtherRecordsSurvive", s.testOtherRecordsSurvive)
-	t.Run("HandEdited", s.testHandEdited)
-	t.Run("Batch", s.testBatch)
+	if editor {
+		t.Run("HandEdited", s.testHandEdited)
+	}
+	if s.batcher {
+		t.Run("Batch", s.testBatch)
+	}
 	t.Run("Property", s.testProperty)
 }
 
 type suite struct {
 	zone    string
 	factory Factory
+	batcher bool // the factory's providers implement dns.Batcher
 }
 
 // env is one fresh provider and its backend.
