@@ -30,7 +30,7 @@ import (
 
 // Options configure the proxy. Zero values take the defaults.
 type Options struct {
-	TrustedProxies []netip.Prefix // whose X-Forwarded-* are kept
+	TrustedProxies []netip.Prefix // whose X-Forwarded-* are kept; Configure changes it
 	MaxBodyBytes   int            // request bodies beyond it: 413; default 100 MiB
 	DialTimeout    time.Duration  // default 5 s
 	// ResponseTimeout bounds the wait for an upstream's response headers
@@ -38,7 +38,7 @@ type Options struct {
 	ResponseTimeout time.Duration
 	ReadTimeout     time.Duration // a client's request must arrive within it; default 60 s
 	IdleTimeout     time.Duration // keep-alive of client connections; default 2 min
-	AccessLog       bool
+	AccessLog       bool // Configure changes it
 	Log             *slog.Logger
 	Metrics         prometheus.Registerer // may be nil
 }
@@ -69,6 +69,7 @@ func (o *Options) defaults() {
 type Proxy struct {
 	opts    Options
 	table   atomic.Pointer[table]
+	conf    atomic.Pointer[Config]
 	server  *fasthttp.Server
 	metrics *metrics
 
@@ -97,6 +98,7 @@ func New(o Options) *Proxy {
 	o.defaults()
 	p := &Proxy{opts: o, clients: map[string]*fasthttp.HostClient{}, metrics: newMetrics(o.Metrics)}
 	p.table.Store(&table{routes: map[string]*entry{}})
+	p.Configure(Config{TrustedProxies: o.TrustedProxies, AccessLog: o.AccessLog})
 	p.server = &fasthttp.Server{
 		Handler:               p.handle,
 		Name:                  "",
@@ -112,6 +114,18 @@ func New(o Options) *Proxy {
 		Logger:                fasthttpLogger{o.Log},
 	}
 	return p
+}
+
+// Config is what the settings change while the proxy serves.
+type Config struct {
+	TrustedProxies []netip.Prefix // whose X-Forwarded-* are kept
+	AccessLog      bool           // one log line per request, at info
+}
+
+// Configure takes c for the requests that start from now on.
+func (p *Proxy) Configure(c Config) {
+	c.TrustedProxies = slices.Clone(c.TrustedProxies)
+	p.conf.Store(&c)
 }
 
 // Apply swaps in a new table built from routes. It makes no network call.
@@ -280,7 +294,7 @@ func (p *Proxy) forwarded(ctx *fasthttp.RequestCtx) {
 		ip, _ := netip.AddrFromSlice(a.IP)
 		ip = ip.Unmap()
 		peer = ip.String()
-		for _, pfx := range p.opts.TrustedProxies {
+		for _, pfx := range p.conf.Load().TrustedProxies {
 			if pfx.Contains(ip) {
 				trusted = true
 				break
@@ -405,7 +419,7 @@ func errorPage(ctx *fasthttp.RequestCtx, status int, msg string) {
 }
 
 func (p *Proxy) accessLog(ctx *fasthttp.RequestCtx, start time.Time) {
-	if p.opts.AccessLog {
+	if p.conf.Load().AccessLog {
 		p.opts.Log.Info("proxy", slog.String("host", string(ctx.Host())), slog.String("method", string(ctx.Method())),
 			slog.String("path", string(ctx.Path())), slog.Int("status", ctx.Response.StatusCode()),
 			slog.Duration("duration", time.Since(start)), slog.String("client", ctx.RemoteIP().String()))

@@ -63,17 +63,25 @@ func TestRoutesByHostWithForwardedHeaders(t *testing.T) {
 	}))
 	defer backend.Close()
 	for _, tt := range []struct {
-		name    string
-		trusted []netip.Prefix
-		want    string
+		name       string
+		trusted    []netip.Prefix
+		configured []netip.Prefix // by Configure, after New
+		want       string
 	}{
-		{"untrusted client: spoofed values replaced", nil,
+		{"untrusted client: spoofed values replaced", nil, nil,
 			"host=app.example.com:8081 xff=127.0.0.1 proto=http fhost=app.example.com:8081 path=/a?b=1"},
-		{"trusted proxy: its values kept, the peer appended", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		{"trusted proxy: its values kept, the peer appended", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, nil,
 			"host=app.example.com:8081 xff=203.0.113.9, 127.0.0.1 proto=https fhost=front.example path=/a?b=1"},
+		{"trusted from a settings change", nil, []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+			"host=app.example.com:8081 xff=203.0.113.9, 127.0.0.1 proto=https fhost=front.example path=/a?b=1"},
+		{"trust withdrawn by a settings change", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, []netip.Prefix{},
+			"host=app.example.com:8081 xff=127.0.0.1 proto=http fhost=app.example.com:8081 path=/a?b=1"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p, addr := start(t, Options{TrustedProxies: tt.trusted})
+			if tt.configured != nil {
+				p.Configure(Config{TrustedProxies: tt.configured})
+			}
 			p.Apply(t.Context(), []proxy.Route{route("app.example.com", backend.URL, proxy.Active)})
 			res, body := get(t, addr, "App.example.com:8081", "/a?b=1",
 				"X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "front.example")
