@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -26,10 +27,13 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/api"
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/config"
+	"github.com/dockerwatcher/docker-watcher/internal/consumer"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
 	"github.com/dockerwatcher/docker-watcher/internal/events"
+	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy/builtin"
+	"github.com/dockerwatcher/docker-watcher/internal/proxy/npm"
 	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 	"github.com/dockerwatcher/docker-watcher/web"
@@ -170,17 +174,44 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 	dnsProviders := providers.Factory(providers.Options{CloudflareAPIURL: cfg.CloudflareAPIURL})
 	// The router first: a route must exist before DNS points at it.
 	a.Proxy = builtin.New(builtin.Options{TrustedProxies: cfg.TrustedProxies, Log: a.Log, Metrics: a.Metrics})
-	a.Routes = &proxy.Syncer{Store: st, Router: a.Proxy, Log: a.Log}
-	if err := a.Routes.Sync(ctx); err != nil {
+	a.Routes = &proxy.Syncer{Store: st, Builtin: a.Proxy, Log: a.Log, Open: openNPM, URL: routeURL(cfg.ProxyListen),
+		Configure: func(c model.ProxyConfig) {
+			// DW_TRUSTED_PROXIES (in front of everything) and the setting's.
+			trusted := append(slices.Clone(cfg.TrustedProxies), c.TrustedProxies...)
+			a.Proxy.Configure(builtin.Config{TrustedProxies: trusted, AccessLog: c.AccessLog})
+		}}
+	if err := a.Routes.Start(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("build the route table: %w", err)
 	}
 	a.Bus.Subscribe(a.Routes.Handle)
 	a.Reconciler, a.Scheduler = reconcile.Wire(st, dnsProviders, a.Log, a.Metrics, o.debounce, a.Bus)
+	a.Routes.RoutesChanged = func() { a.Scheduler.Handle(events.Event{Kind: events.ConsumersChanged, Subject: "route"}) }
 	a.API = api.New(api.Deps{Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
 		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies})
 	a.Handler = a.API
 	return a, nil
+}
+
+// openNPM makes the router of an Nginx Proxy Manager.
+func openNPM(c model.NPMConfig, owned map[string]int) (proxy.Router, error) {
+	forward := c.ForwardHost
+	if forward == "" {
+		forward = consumer.PublishAddress
+	}
+	return npm.New(npm.Options{URL: c.URL, Email: c.Email, Password: c.Password, ForwardHost: forward, Owned: owned})
+}
+
+// routeURL is where a route's host is reached: the port of --proxy-listen
+// for the built-in proxy (none when it is 80), NPM's port 80 for NPM.
+func routeURL(proxyListen string) func(router, host string) string {
+	_, port, _ := net.SplitHostPort(proxyListen)
+	return func(router, host string) string {
+		if router != model.RouterBuiltin || port == "80" || port == "" {
+			return "http://" + host + "/"
+		}
+		return "http://" + net.JoinHostPort(host, port) + "/"
+	}
 }
 
 // Close closes the store.
@@ -228,6 +259,7 @@ func (a *App) Run(ctx context.Context) error {
 		BaseContext:       func(net.Listener) context.Context { return requests },
 	}
 	g.Go(func() error { return a.Scheduler.Run(gctx) })
+	g.Go(func() error { return a.Routes.Run(gctx) })
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve: %w", err)

@@ -13,6 +13,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/dockerwatcher/docker-watcher/internal/model"
 )
 
 // Config is everything `docker-watcher serve` needs before it opens the
@@ -108,26 +110,8 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ParsePrefixes reads a comma-separated list of CIDRs; a bare address is
-// a prefix of that one address.
-func ParsePrefixes(list string) ([]netip.Prefix, error) {
-	var ps []netip.Prefix
-	for f := range strings.SplitSeq(list, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(f)
-		if err != nil {
-			a, aerr := netip.ParseAddr(f)
-			if aerr != nil {
-				return nil, fmt.Errorf("%q is neither an address nor a CIDR", f)
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		ps = append(ps, p.Masked())
-	}
-	return ps, nil
-}
+// ParsePrefixes reads a comma-separated list of CIDRs and addresses.
+func ParsePrefixes(list string) ([]netip.Prefix, error) { return model.ParsePrefixes(list) }
 
 // SlogLevel converts LogLevel.
 func (c Config) SlogLevel() (slog.Level, error) {

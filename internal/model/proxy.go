@@ -32,7 +32,7 @@ func (p *Proxy) Normalize() error {
 	if p.ForwardScheme != "http" && p.ForwardScheme != "https" {
 		return fieldErr("forward_scheme", fmt.Sprintf("forward_scheme must be http or https, not %q", p.ForwardScheme))
 	}
-	if err := checkHost(&p.ForwardHost); err != nil {
+	if err := checkHost("forward_host", &p.ForwardHost); err != nil {
 		return err
 	}
 	if p.ForwardPort < 1 || p.ForwardPort > 65535 {
@@ -41,14 +41,15 @@ func (p *Proxy) Normalize() error {
 	return nil
 }
 
-func checkHost(host *string) error {
+// checkHost canonicalises a host name or an IP address given in field.
+func checkHost(field string, host *string) error {
 	h := strings.TrimSpace(*host)
 	if a, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil && a.Zone() == "" {
 		*host = a.String()
 		return nil
 	}
 	if err := dnsname.CheckHostname(h); err != nil {
-		return fieldErr("forward_host", "forward_host must be a host name or an IP address: it "+err.Error())
+		return fieldErr(field, field+" must be a host name or an IP address: it "+err.Error())
 	}
 	*host = strings.ToLower(strings.TrimSuffix(h, "."))
 	return nil

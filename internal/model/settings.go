@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dnsname"
 )
@@ -29,6 +30,14 @@ type Settings struct {
 	// A stopped instance keeps its record this long; 0 deletes at once.
 	DNSDeleteGraceSeconds  int
 	DNSSyncIntervalSeconds int // periodic sync
+
+	ProxyProvider  string // RouterBuiltin or RouterNPM
+	NPMURL         string
+	NPMEmail       string
+	NPMPassword    string // secret: never returned, never logged
+	NPMForwardHost string
+	TrustedProxies string // comma-separated CIDRs, canonical
+	ProxyAccessLog bool
 }
 
 // SettingsPatch is a change to Settings: nil fields keep their value.
@@ -46,6 +55,14 @@ type SettingsPatch struct {
 
 	DNSDeleteGraceSeconds  *int `json:"dns_delete_grace_seconds"`
 	DNSSyncIntervalSeconds *int `json:"dns_sync_interval_seconds"`
+
+	ProxyProvider  *string   `json:"proxy_provider"`
+	NPMURL         *string   `json:"npm_url"`
+	NPMEmail       *string   `json:"npm_email"`
+	NPMPassword    *string   `json:"npm_password"`
+	NPMForwardHost *string   `json:"npm_forward_host"`
+	TrustedProxies *[]string `json:"trusted_proxies"`
+	ProxyAccessLog *bool     `json:"proxy_access_log"`
 }
 
 // Apply returns s changed by p, normalised and validated. On error s is
@@ -64,6 +81,20 @@ func (p SettingsPatch) Apply(s Settings) (Settings, error) {
 	set(&n.CloudflareProxied, p.CloudflareProxied)
 	set(&n.DNSDeleteGraceSeconds, p.DNSDeleteGraceSeconds)
 	set(&n.DNSSyncIntervalSeconds, p.DNSSyncIntervalSeconds)
+	set(&n.ProxyProvider, p.ProxyProvider)
+	set(&n.NPMURL, p.NPMURL)
+	set(&n.NPMEmail, p.NPMEmail)
+	set(&n.NPMPassword, p.NPMPassword)
+	set(&n.NPMForwardHost, p.NPMForwardHost)
+	set(&n.ProxyAccessLog, p.ProxyAccessLog)
+	if p.TrustedProxies != nil {
+		for i, e := range *p.TrustedProxies {
+			if _, err := ParsePrefixes(e); err != nil || strings.Contains(e, ",") {
+				return s, fieldErr("trusted_proxies", fmt.Sprintf("trusted_proxies[%d]: %q is neither an address nor a CIDR", i, e))
+			}
+		}
+		n.TrustedProxies = strings.Join(*p.TrustedProxies, ",")
+	}
 	if err := n.Normalize(); err != nil {
 		return s, err
 	}
@@ -129,7 +160,7 @@ func (s *Settings) Normalize() error {
 		}
 		s.CloudflareZoneName = z
 	}
-	return nil
+	return s.normalizeProxy()
 }
 
 func isHex(s string, n int) bool {
@@ -160,6 +191,14 @@ type SettingsView struct {
 
 	DNSDeleteGraceSeconds  int `json:"dns_delete_grace_seconds"`
 	DNSSyncIntervalSeconds int `json:"dns_sync_interval_seconds"`
+
+	ProxyProvider  string   `json:"proxy_provider"`
+	NPMURL         string   `json:"npm_url"`
+	NPMEmail       string   `json:"npm_email"`
+	NPMPasswordSet bool     `json:"npm_password_set"`
+	NPMForwardHost string   `json:"npm_forward_host"`
+	TrustedProxies []string `json:"trusted_proxies"`
+	ProxyAccessLog bool     `json:"proxy_access_log"`
 }
 
 // View returns the settings as the API shows them, without secrets.
@@ -170,6 +209,8 @@ func (s Settings) View() SettingsView {
 		CloudflareZoneID: s.CloudflareZoneID, CloudflareZoneName: s.CloudflareZoneName,
 		DNSTTL: s.DNSTTL, CloudflareProxied: s.CloudflareProxied,
 		DNSDeleteGraceSeconds: s.DNSDeleteGraceSeconds, DNSSyncIntervalSeconds: s.DNSSyncIntervalSeconds,
+		ProxyProvider: s.Proxy().Router, NPMURL: s.NPMURL, NPMEmail: s.NPMEmail, NPMPasswordSet: s.NPMPassword != "",
+		NPMForwardHost: s.NPMForwardHost, TrustedProxies: prefixList(s.TrustedProxies), ProxyAccessLog: s.ProxyAccessLog,
 	}
 }
 

@@ -9,7 +9,8 @@ import (
 
 const settingsColumns = `installation_id, domain, public_ipv4, public_ipv6, wildcard_dns, dns_provider,
 	cloudflare_api_token, cloudflare_zone_id, cloudflare_zone_name, dns_ttl, cloudflare_proxied,
-	dns_delete_grace_seconds, dns_sync_interval_seconds`
+	dns_delete_grace_seconds, dns_sync_interval_seconds,
+	proxy_provider, npm_url, npm_email, npm_password, npm_forward_host, trusted_proxies, proxy_access_log`
 
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -20,7 +21,8 @@ func readSettings(ctx context.Context, q querier) (model.Settings, error) {
 	err := q.QueryRowContext(ctx, "SELECT "+settingsColumns+" FROM settings WHERE id = 1").Scan(
 		&s.InstallationID, &s.Domain, &s.PublicIPv4, &s.PublicIPv6, &s.WildcardDNS, &s.DNSProvider,
 		&s.CloudflareAPIToken, &s.CloudflareZoneID, &s.CloudflareZoneName, &s.DNSTTL, &s.CloudflareProxied,
-		&s.DNSDeleteGraceSeconds, &s.DNSSyncIntervalSeconds)
+		&s.DNSDeleteGraceSeconds, &s.DNSSyncIntervalSeconds,
+		&s.ProxyProvider, &s.NPMURL, &s.NPMEmail, &s.NPMPassword, &s.NPMForwardHost, &s.TrustedProxies, &s.ProxyAccessLog)
 	return s, mapErr(err)
 }
 
@@ -47,10 +49,13 @@ func (s *Store) UpdateSettings(ctx context.Context, change func(model.Settings) 
 		_, err = tx.ExecContext(ctx, `UPDATE settings SET domain = ?, public_ipv4 = ?, public_ipv6 = ?,
 			wildcard_dns = ?, dns_provider = ?, cloudflare_api_token = ?, cloudflare_zone_id = ?,
 			cloudflare_zone_name = ?, dns_ttl = ?, cloudflare_proxied = ?, dns_delete_grace_seconds = ?,
-			dns_sync_interval_seconds = ?, updated_at = ? WHERE id = 1`,
+			dns_sync_interval_seconds = ?, proxy_provider = ?, npm_url = ?, npm_email = ?, npm_password = ?,
+			npm_forward_host = ?, trusted_proxies = ?, proxy_access_log = ?, updated_at = ? WHERE id = 1`,
 			updated.Domain, updated.PublicIPv4, updated.PublicIPv6, updated.WildcardDNS, updated.DNSProvider,
 			updated.CloudflareAPIToken, updated.CloudflareZoneID, updated.CloudflareZoneName, updated.DNSTTL,
-			updated.CloudflareProxied, updated.DNSDeleteGraceSeconds, updated.DNSSyncIntervalSeconds, s.now())
+			updated.CloudflareProxied, updated.DNSDeleteGraceSeconds, updated.DNSSyncIntervalSeconds,
+			updated.ProxyProvider, updated.NPMURL, updated.NPMEmail, updated.NPMPassword, updated.NPMForwardHost,
+			updated.TrustedProxies, updated.ProxyAccessLog, s.now())
 		if err != nil {
 			return mapErr(err)
 		}

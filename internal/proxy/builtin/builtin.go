@@ -38,7 +38,7 @@ type Options struct {
 	ResponseTimeout time.Duration
 	ReadTimeout     time.Duration // a client's request must arrive within it; default 60 s
 	IdleTimeout     time.Duration // keep-alive of client connections; default 2 min
-	AccessLog       bool // Configure changes it
+	AccessLog       bool          // Configure changes it
 	Log             *slog.Logger
 	Metrics         prometheus.Registerer // may be nil
 }

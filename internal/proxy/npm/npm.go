@@ -199,7 +199,7 @@ func (r *Router) Apply(ctx context.Context, routes []proxy.Route) error {
 		}
 		b, err := r.body(rt)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &proxy.RouteError{Host: rt.Host, Err: err})
 			continue
 		}
 		want[b.DomainNames[0]] = b
@@ -231,7 +231,7 @@ func (r *Router) Apply(ctx context.Context, routes []proxy.Route) error {
 			return errors.Join(append(errs, err)...)
 		}
 		if err := r.ensure(ctx, host, want[host], owned, byID, byDomain); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &proxy.RouteError{Host: host, Err: err})
 		}
 	}
 	for _, host := range slices.Sorted(maps.Keys(owned)) {
@@ -241,7 +241,7 @@ func (r *Router) Apply(ctx context.Context, routes []proxy.Route) error {
 		id := owned[host]
 		err := r.do(ctx, http.MethodDelete, hostsPath+"/"+strconv.Itoa(id), nil, nil)
 		if err != nil && !notFound(err) {
-			errs = append(errs, fmt.Errorf("npm: deleting proxy host %d of %s: %w", id, host, err))
+			errs = append(errs, &proxy.RouteError{Host: host, Err: fmt.Errorf("npm: deleting proxy host %d of %s: %w", id, host, err)})
 			continue
 		}
 		r.own(host, 0)
@@ -288,4 +288,17 @@ func (r *Router) ensure(ctx context.Context, host string, b hostBody, owned map[
 		return fmt.Errorf("npm: reading proxy host %d of %s back: %w", got.ID, host, err)
 	}
 	return fresh.nginxErr(host)
+}
+
+// Test logs in and lists the proxy hosts the account sees, for the
+// settings' Test button: it changes nothing.
+func (r *Router) Test(ctx context.Context) (hosts int, err error) {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	r.token = "" // prove the credentials, not an earlier token
+	var list []hostJSON
+	if err := r.do(ctx, http.MethodGet, hostsPath, nil, &list); err != nil {
+		return 0, err
+	}
+	return len(list), nil
 }
