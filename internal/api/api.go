@@ -30,6 +30,7 @@ type Deps struct {
 
 	Reconciler *reconcile.Reconciler // DNS syncs
 	Events     Publisher             // told what a handler saved
+	Routing    Routing
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (config DW_TRUSTED_PROXIES).
@@ -49,6 +50,7 @@ type Server struct {
 	dnsProviders ProviderFactory
 	reconciler   *reconcile.Reconciler
 	events       Publisher
+	routing      Routing
 	settingsMu   sync.Mutex // one settings change at a time
 }
 
@@ -88,6 +90,8 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/proxies/{id}", handle: s.getProxy},
 		{pattern: "PUT /api/proxies/{id}", handle: s.updateProxy},
 		{pattern: "DELETE /api/proxies/{id}", handle: s.deleteProxy},
+		{pattern: "POST /api/proxies/{id}/check", handle: s.checkProxy},
+		{pattern: "POST /api/proxy/test", handle: s.proxyTest},
 
 		{pattern: "GET /api/apps", handle: s.listApps},
 		{pattern: "POST /api/apps", handle: s.createApp},
@@ -118,6 +122,7 @@ func New(d Deps) *Server {
 		dnsProviders: d.DNS,
 		reconciler:   d.Reconciler,
 		events:       d.Events,
+		routing:      d.Routing,
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dw_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",

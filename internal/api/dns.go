@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
@@ -27,13 +26,9 @@ func (s *Server) provider(st model.Settings) (dns.Provider, error) {
 }
 
 func (s *Server) dnsTest(w http.ResponseWriter, r *http.Request) error {
-	var in model.DNSPatch // what to test instead of the stored settings
-	if err := decode(w, r, &in); err != nil {
-		var he *httpError
-		// The body is optional: nothing given tests the stored settings.
-		if !errors.As(err, &he) || he.msg != errEmptyBody {
-			return err
-		}
+	var in model.DNSPatch                             // what to test instead of the stored settings
+	if err := decodeOptional(w, r, &in); err != nil { // nothing given: the stored settings
+		return err
 	}
 	st, err := s.store.Settings(r.Context())
 	if err != nil {

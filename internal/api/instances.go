@@ -5,13 +5,20 @@ import (
 	"net/http"
 
 	"github.com/dockerwatcher/docker-watcher/internal/model"
+	"github.com/dockerwatcher/docker-watcher/internal/proxy"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
 
-// instanceView adds the instance's full name under the base domain.
+// instanceView adds the instance's full name under the base domain and
+// its route.
 type instanceView struct {
 	model.Instance
-	FQDN string `json:"fqdn"`
+	FQDN  string       `json:"fqdn"`
+	Route proxy.Status `json:"route"`
+}
+
+func (s *Server) instanceView(in model.Instance, st model.Settings) instanceView {
+	return instanceView{Instance: in, FQDN: in.FQDN(st.Domain), Route: s.routeStatus(model.KindInstance, in.ID)}
 }
 
 func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
@@ -25,7 +32,7 @@ func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]instanceView, len(is))
 	for i, in := range is {
-		out[i] = instanceView{Instance: in, FQDN: in.FQDN(st.Domain)}
+		out[i] = s.instanceView(in, st)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -46,5 +53,5 @@ func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, instanceView{Instance: in, FQDN: in.FQDN(st.Domain)})
+	return writeJSON(w, http.StatusOK, s.instanceView(in, st))
 }

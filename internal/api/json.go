@@ -28,6 +28,17 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return decodeLimit(w, r, v, maxBody)
 }
 
+// decodeOptional is decode for a body that may be left out: nothing
+// leaves v as it is.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	err := decode(w, r, v)
+	var he *httpError
+	if errors.As(err, &he) && he.msg == errEmptyBody {
+		return nil
+	}
+	return err
+}
+
 // decodeLimit is decode with a smaller bound on the body, for bodies that
 // are small by nature (credentials).
 func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {

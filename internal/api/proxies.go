@@ -53,7 +53,11 @@ func (s *Server) listProxies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, ps)
+	out := make([]proxyView, len(ps))
+	for i, p := range ps {
+		out[i] = s.proxyView(p)
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getProxy(w http.ResponseWriter, r *http.Request) error {
@@ -61,7 +65,7 @@ func (s *Server) getProxy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, p)
+	return writeJSON(w, http.StatusOK, s.proxyView(p))
 }
 
 func (s *Server) loadProxy(r *http.Request) (model.Proxy, error) {
@@ -92,7 +96,7 @@ func (s *Server) createProxy(w http.ResponseWriter, r *http.Request) error {
 		return proxyConflict(err, p.Domain)
 	}
 	s.proxyChanged(p.ID)
-	return writeJSON(w, http.StatusCreated, p)
+	return s.writeProxy(w, r, http.StatusCreated, p)
 }
 
 func (s *Server) updateProxy(w http.ResponseWriter, r *http.Request) error {
@@ -115,7 +119,7 @@ func (s *Server) updateProxy(w http.ResponseWriter, r *http.Request) error {
 		return proxyConflict(err, p.Domain)
 	}
 	s.proxyChanged(p.ID)
-	return writeJSON(w, http.StatusOK, updated)
+	return s.writeProxy(w, r, http.StatusOK, updated)
 }
 
 func (s *Server) deleteProxy(w http.ResponseWriter, r *http.Request) error {
@@ -129,6 +133,15 @@ func (s *Server) deleteProxy(w http.ResponseWriter, r *http.Request) error {
 	s.proxyChanged(p.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// writeProxy answers a saved proxy as the router left it: the built-in
+// proxy has routed it by now (its route id is stored); NPM may not have.
+func (s *Server) writeProxy(w http.ResponseWriter, r *http.Request, status int, p model.Proxy) error {
+	if fresh, err := s.store.Proxy(r.Context(), p.ID); err == nil {
+		p = fresh
+	}
+	return writeJSON(w, status, s.proxyView(p))
 }
 
 // proxyChanged publishes that a standalone proxy, so a consumer, changed.

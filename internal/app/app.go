@@ -188,7 +188,8 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 	a.Reconciler, a.Scheduler = reconcile.Wire(st, dnsProviders, a.Log, a.Metrics, o.debounce, a.Bus)
 	a.Routes.RoutesChanged = func() { a.Scheduler.Handle(events.Event{Kind: events.ConsumersChanged, Subject: "route"}) }
 	a.API = api.New(api.Deps{Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
-		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies})
+		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies,
+		Routing: api.Routing{Status: a.Routes.Status, ProxyAddr: loopback(cfg.ProxyListen), TestNPM: testNPM}})
 	a.Handler = a.API
 	return a, nil
 }
@@ -200,6 +201,27 @@ func openNPM(c model.NPMConfig, owned map[string]int) (proxy.Router, error) {
 		forward = consumer.PublishAddress
 	}
 	return npm.New(npm.Options{URL: c.URL, Email: c.Email, Password: c.Password, ForwardHost: forward, Owned: owned})
+}
+
+// testNPM logs in to an NPM and lists its proxy hosts.
+func testNPM(ctx context.Context, c model.NPMConfig) (int, error) {
+	r, err := npm.New(npm.Options{URL: c.URL, Email: c.Email, Password: c.Password})
+	if err != nil {
+		return 0, err
+	}
+	return r.Test(ctx)
+}
+
+// loopback is an address of this host where a listener on addr answers.
+func loopback(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // routeURL is where a route's host is reached: the port of --proxy-listen

@@ -2,7 +2,9 @@ package model
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +21,11 @@ type Proxy struct {
 	ProxyRouteID  int64     `json:"proxy_route_id"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// ForwardAddr is the target's host:port.
+func (p Proxy) ForwardAddr() string {
+	return net.JoinHostPort(p.ForwardHost, strconv.Itoa(p.ForwardPort))
 }
 
 // Normalize validates the user-set fields and canonicalises them.
