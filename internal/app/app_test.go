@@ -287,8 +287,9 @@ func TestShutdownEndsInFlightWork(t *testing.T) {
 	}
 }
 
-// A standalone proxy answers on --proxy-listen as soon as it is created,
-// with the client's Host and X-Forwarded-For; unknown names are a 404; the
+// Through the binary: a standalone proxy answers on --proxy-listen as soon
+// as it is created, with the client's Host and X-Forwarded-For; unknown
+// names are a 404; the
 // table is rebuilt from the store after a restart.
 func TestProxyServesStandaloneProxies(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -313,7 +314,7 @@ func TestProxyServesStandaloneProxies(t *testing.T) {
 		return res.StatusCode, string(b)
 	}
 
-	url, stop := startAt(t, cfg, &lockedBuffer{})
+	url, stop := startBinary(t, cfg, &lockedBuffer{})
 	client := loggedIn(t, url, cfg.AdminPassword)
 	res, err := client.Post(url+"/api/proxies", "application/json", strings.NewReader(fmt.Sprintf(
 		`{"domain":"app.example.com","forward_scheme":"http","forward_host":"127.0.0.1","forward_port":%d}`, backendPort)))
@@ -330,7 +331,7 @@ func TestProxyServesStandaloneProxies(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	_, stop = startAt(t, cfg, &lockedBuffer{})
+	_, stop = startBinary(t, cfg, &lockedBuffer{})
 	defer stop()
 	if code, body := proxyGet("app.example.com"); code != 200 || !strings.HasPrefix(body, "host=app.example.com") {
 		t.Fatalf("after a restart: %d %q", code, body)
@@ -351,7 +352,7 @@ func loggedIn(t *testing.T, url, password string) *http.Client {
 	return client
 }
 
-// Through serve: an upgrade is tunnelled, a stream's first event arrives
+// Through the binary: an upgrade is tunnelled, a stream's first event arrives
 // before the upstream ends, a dead upstream is a 502, and 1000 routes
 // created and deleted through the API while traffic runs fail no request
 // to a route that stays.
@@ -386,7 +387,7 @@ func TestProxyStreamsUpgradesAndChurn(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir, cfg.AdminPassword = t.TempDir(), "password-for-test"
 	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
-	url, stop := startAt(t, cfg, &lockedBuffer{})
+	url, stop := startBinary(t, cfg, &lockedBuffer{})
 	defer stop()
 	client := loggedIn(t, url, cfg.AdminPassword)
 	createProxy := func(domain string, port int) (int64, error) {
