@@ -289,8 +289,7 @@ func TestShutdownEndsInFlightWork(t *testing.T) {
 
 // Through the binary: a standalone proxy answers on --proxy-listen as soon
 // as it is created, with the client's Host and X-Forwarded-For; unknown
-// names are a 404; the
-// table is rebuilt from the store after a restart.
+// names are a 404; the table is rebuilt from the store after a restart.
 func TestProxyServesStandaloneProxies(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "host=%s xff=%s", r.Host, r.Header.Get("X-Forwarded-For"))
