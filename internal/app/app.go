@@ -131,8 +131,9 @@ type App struct {
 type Option func(*options)
 
 type options struct {
-	bcryptCost int
-	debounce   time.Duration
+	bcryptCost  int
+	debounce    time.Duration
+	routeResync time.Duration
 }
 
 // WithBcryptCost sets the password hash cost (tests lower it: the default
@@ -142,6 +143,10 @@ func WithBcryptCost(cost int) Option { return func(o *options) { o.bcryptCost = 
 // WithHookDebounce sets how long the DNS scheduler waits for more changes
 // before a sync.
 func WithHookDebounce(d time.Duration) Option { return func(o *options) { o.debounce = d } }
+
+// WithRouteResync sets how often the routes are synced with a router
+// reached over the network (NPM), and retried after a failure.
+func WithRouteResync(d time.Duration) Option { return func(o *options) { o.routeResync = d } }
 
 // New builds the graph: it opens the store (Close closes it), creates the
 // admin user at first start, and wires the bus: the DNS scheduler hears
@@ -175,6 +180,7 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 	// The router first: a route must exist before DNS points at it.
 	a.Proxy = builtin.New(builtin.Options{TrustedProxies: cfg.TrustedProxies, Log: a.Log, Metrics: a.Metrics})
 	a.Routes = &proxy.Syncer{Store: st, Builtin: a.Proxy, Log: a.Log, Open: openNPM, URL: routeURL(cfg.ProxyListen),
+		Resync: o.routeResync, Retry: o.routeResync,
 		Configure: func(c model.ProxyConfig) {
 			// DW_TRUSTED_PROXIES (in front of everything) and the setting's.
 			trusted := append(slices.Clone(cfg.TrustedProxies), c.TrustedProxies...)
@@ -240,8 +246,8 @@ func routeURL(proxyListen string) func(router, host string) string {
 func (a *App) Close() error { return a.Store.Close() }
 
 // Serve runs Docker Watcher until ctx ends, then shuts down gracefully.
-func Serve(ctx context.Context, cfg config.Config, logOut io.Writer) error {
-	a, err := New(ctx, cfg, logOut)
+func Serve(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Option) error {
+	a, err := New(ctx, cfg, logOut, opts...)
 	if err != nil {
 		return err
 	}

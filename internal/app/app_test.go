@@ -63,11 +63,11 @@ func start(t *testing.T, cfg config.Config, logs *lockedBuffer) (url string, sto
 }
 
 // startAt is start on the addresses cfg names.
-func startAt(t *testing.T, cfg config.Config, logs *lockedBuffer) (url string, stop func() error) {
+func startAt(t *testing.T, cfg config.Config, logs *lockedBuffer, opts ...Option) (url string, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, cfg, logs) }()
+	go func() { done <- Serve(ctx, cfg, logs, opts...) }()
 	url = "http://" + cfg.Listen
 	deadline := time.Now().Add(20 * time.Second)
 	for {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -152,7 +153,7 @@ func TestNPMRouterThroughServe(t *testing.T) {
 	emu := npmemu.New(npmemu.Options{})
 	npmSrv := httptest.NewServer(emu)
 	defer npmSrv.Close()
-	emu.AddUser(npmemu.UserOptions{Email: "dw@example.com", Password: "npm-secret", Admin: true})
+	dwUser := emu.AddUser(npmemu.UserOptions{Email: "dw@example.com", Password: "npm-secret", Admin: true})
 	person := emu.AddUser(npmemu.UserOptions{Email: "person@example.com", Password: "by-hand"})
 	byHand, err := emu.AddHost(person, npmemu.Host{DomainNames: []string{"taken.example.com"}, ForwardScheme: "http",
 		ForwardHost: "192.0.2.10", ForwardPort: 8080, Enabled: true})
@@ -172,7 +173,8 @@ func TestNPMRouterThroughServe(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir, cfg.AdminPassword = t.TempDir(), "password-for-test"
 	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
-	url, stop := startAt(t, cfg, &lockedBuffer{})
+	resync := WithRouteResync(100 * time.Millisecond)
+	url, stop := startAt(t, cfg, &lockedBuffer{}, resync)
 	c := loggedIn(t, url, cfg.AdminPassword)
 
 	// The Test button: the typed fields, nothing saved.
@@ -218,6 +220,31 @@ func TestNPMRouterThroughServe(t *testing.T) {
 		t.Fatalf("proxy at a name held by hand: %+v", p.Route)
 	}
 
+	// Drift is repaired by the periodic sync: our host edited by hand is
+	// set back, and deleted by hand is recreated.
+	admin := emu.IssueToken(dwUser, time.Now().Add(time.Hour)) // the same account, in NPM's UI
+	handCall := func(method, path, body string) {
+		req, _ := http.NewRequestWithContext(t.Context(), method, npmSrv.URL+"/api/nginx/proxy-hosts/"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("%s by hand: %v %v", method, res, err)
+		}
+		res.Body.Close()
+	}
+	ours := liveHosts()["app.example.com"]
+	handCall("PUT", strconv.Itoa(ours.ID), `{"forward_port":9999}`)
+	eventually(t, "a host edited by hand set back", func() bool {
+		h := liveHosts()["app.example.com"]
+		return h.ID == ours.ID && h.ForwardPort == 3000
+	})
+	handCall("DELETE", strconv.Itoa(ours.ID), "")
+	eventually(t, "a host deleted by hand recreated", func() bool {
+		h, ok := liveHosts()["app.example.com"]
+		return ok && h.ID != ours.ID && getProxy(app.ID).ProxyRouteID == int64(h.ID)
+	})
+
 	emu.FailNginxTest(1, "")
 	bad := createProxy(t, c, url, "bad.example.com", 3002)
 	eventually(t, "nginx's refusal on the proxy", func() bool {
@@ -229,7 +256,7 @@ func TestNPMRouterThroughServe(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	url, stop = startAt(t, cfg, &lockedBuffer{})
+	url, stop = startAt(t, cfg, &lockedBuffer{}, resync)
 	defer func() { stop() }()
 	c = loggedIn(t, url, cfg.AdminPassword)
 	if code := call(t, c, "DELETE", fmt.Sprintf("%s/api/proxies/%d", url, app.ID), "", nil); code != http.StatusNoContent {

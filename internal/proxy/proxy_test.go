@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/dockerwatcher/docker-watcher/internal/model"
@@ -60,5 +62,26 @@ func TestNormalizeHost(t *testing.T) {
 		if got := NormalizeHost(tt.in); got != tt.want {
 			t.Errorf("NormalizeHost(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestHostErrors(t *testing.T) {
+	down := errors.New("npm: listing proxy hosts: connection refused")
+	err := errors.Join(
+		&RouteError{Host: "a.example.com", Err: errors.New("nginx refuses")},
+		&RouteError{Host: "b.example.com", Err: &ConflictError{Host: "b.example.com"}},
+		&ConflictError{Host: "c.example.com"},
+		fmt.Errorf("wrapped: %w", errors.Join(down)),
+	)
+	byHost, rest := HostErrors(err)
+	var ce *ConflictError
+	if len(byHost) != 3 || byHost["a.example.com"] == nil || !errors.As(byHost["b.example.com"], &ce) || byHost["c.example.com"] == nil {
+		t.Errorf("by host: %v", byHost)
+	}
+	if len(rest) != 1 || !errors.Is(rest[0], down) {
+		t.Errorf("rest: %v", rest)
+	}
+	if byHost, rest := HostErrors(nil); len(byHost) != 0 || len(rest) != 0 {
+		t.Errorf("nil: %v %v", byHost, rest)
 	}
 }

@@ -63,6 +63,9 @@ type Syncer struct {
 	// RoutesChanged is called after a sync changed a consumer's route id
 	// (DNS wants a record only for an instance with a route); may be nil.
 	RoutesChanged func()
+	// Resync (default 5 min) and Retry (after a failure, default 30 s)
+	// time Run's syncs of a router reached over the network.
+	Resync, Retry time.Duration
 	Log           *slog.Logger
 
 	initOnce sync.Once
@@ -254,19 +257,39 @@ func (s *Syncer) Start(ctx context.Context) error {
 	return s.Sync(ctx)
 }
 
-// Run does the syncs handed to it until ctx ends.
+// Run does the syncs handed to it until ctx ends. While a router reached
+// over the network is chosen it also syncs every Resync (repairing hosts
+// edited or deleted there by hand), and Retry after a failed sync.
 func (s *Syncer) Run(ctx context.Context) error {
+	resync, retry := s.Resync, s.Retry
+	if resync <= 0 {
+		resync = 5 * time.Minute
+	}
+	if retry <= 0 {
+		retry = 30 * time.Second
+	}
+	timer := time.NewTimer(resync)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-s.kicks():
-			sctx, cancel := context.WithTimeout(ctx, syncTimeout)
-			if err := s.Sync(sctx); err != nil {
-				s.Log.Error("apply the route table", slog.Any("err", err))
+		case <-timer.C:
+			if !s.remote.Load() {
+				timer.Reset(resync)
+				continue
 			}
-			cancel()
 		}
+		sctx, cancel := context.WithTimeout(ctx, syncTimeout)
+		err := s.Sync(sctx)
+		cancel()
+		next := resync
+		if err != nil {
+			s.Log.Error("apply the route table", slog.Any("err", err))
+			next = retry
+		}
+		timer.Reset(next)
 	}
 }
 
