@@ -174,7 +174,8 @@ func TestNPMRouterThroughServe(t *testing.T) {
 	cfg.DataDir, cfg.AdminPassword = t.TempDir(), "password-for-test"
 	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
 	resync := WithRouteResync(100 * time.Millisecond)
-	url, stop := startAt(t, cfg, &lockedBuffer{}, resync)
+	logs := &lockedBuffer{}
+	url, stop := startAt(t, cfg, logs, resync)
 	c := loggedIn(t, url, cfg.AdminPassword)
 
 	// The Test button: the typed fields, nothing saved.
@@ -218,6 +219,10 @@ func TestNPMRouterThroughServe(t *testing.T) {
 	})
 	if p := getProxy(taken.ID); p.Route.State != "conflict" || !strings.Contains(p.Route.Error, "taken.example.com") {
 		t.Fatalf("proxy at a name held by hand: %+v", p.Route)
+	}
+	var raw json.RawMessage
+	if call(t, c, "GET", url+"/api/settings", "", &raw); strings.Contains(string(raw), "npm-secret") || strings.Contains(logs.String(), "npm-secret") {
+		t.Fatalf("the NPM password was answered or logged: %s", raw)
 	}
 
 	// Drift is repaired by the periodic sync: our host edited by hand is
