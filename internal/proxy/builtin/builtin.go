@@ -38,7 +38,7 @@ type Options struct {
 	ResponseTimeout time.Duration
 	ReadTimeout     time.Duration // a client's request must arrive within it; default 60 s
 	IdleTimeout     time.Duration // keep-alive of client connections; default 2 min
-	AccessLog       bool // Configure changes it
+	AccessLog       bool          // Configure changes it
 	Log             *slog.Logger
 	Metrics         prometheus.Registerer // may be nil
 }
@@ -85,6 +85,36 @@ type table struct {
 	routes map[string]*entry
 }
 
+// lookup finds the route for a Host header. A lower-case ASCII name with
+// an optional port, the usual case, is looked up without allocating;
+// anything else goes through proxy.NormalizeHost.
+func (t *table) lookup(host []byte) *entry {
+	name := host
+	for i, c := range host {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' {
+			continue
+		}
+		if c != ':' || !allDigits(host[i+1:]) {
+			return t.routes[proxy.NormalizeHost(string(host))]
+		}
+		name = host[:i] // as net.SplitHostPort would cut it
+		break
+	}
+	if n := len(name); n > 0 && name[n-1] == '.' {
+		name = name[:n-1]
+	}
+	return t.routes[string(name)] // no allocation: the compiler converts in place
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 type entry struct {
 	route  proxy.Route
 	addr   string // host:port to dial
@@ -105,6 +135,7 @@ func New(o Options) *Proxy {
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		NoDefaultDate:         true,
+		LazyRequestTime:       true, // the clock is read once, by ctx.Time in handle
 		ReadTimeout:           o.ReadTimeout,
 		IdleTimeout:           o.IdleTimeout,
 		MaxRequestBodySize:    o.MaxBodyBytes,
@@ -193,8 +224,8 @@ func (p *Proxy) Routes() []proxy.Route {
 }
 
 func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
-	start := time.Now()
-	e := p.table.Load().routes[proxy.NormalizeHost(string(ctx.Host()))]
+	start := ctx.Time()
+	e := p.table.Load().lookup(ctx.Host())
 	if e == nil {
 		errorPage(ctx, fasthttp.StatusNotFound, "No site is served under this name.")
 		p.accessLog(ctx, start)
@@ -246,7 +277,7 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 // once, anything else streamed, each read flushed to the client.
 func (p *Proxy) respond(ctx *fasthttp.RequestCtx, resp *fasthttp.Response) {
 	resp.Header.CopyTo(&ctx.Response.Header)
-	removeHopHeaders(&ctx.Response.Header)
+	removeResponseHopHeaders(&ctx.Response.Header)
 	body := resp.BodyStream()
 	if cl := resp.Header.ContentLength(); cl >= 0 && cl <= 64<<10 || body == nil {
 		if body == nil {
@@ -286,37 +317,47 @@ func (p *Proxy) respond(ctx *fasthttp.RequestCtx, resp *fasthttp.Response) {
 
 // forwarded sets X-Forwarded-For, -Proto and -Host; incoming values are
 // kept only from a trusted proxy. The upstream sees the original Host.
+// The values are built in stack buffers: no allocation per request.
 func (p *Proxy) forwarded(ctx *fasthttp.RequestCtx) {
 	h := &ctx.Request.Header
-	peer := ""
+	var buf [128]byte
+	xff := buf[:0]
 	trusted := false
 	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
 		ip, _ := netip.AddrFromSlice(a.IP)
 		ip = ip.Unmap()
-		peer = ip.String()
 		for _, pfx := range p.conf.Load().TrustedProxies {
 			if pfx.Contains(ip) {
 				trusted = true
 				break
 			}
 		}
-	}
-	if xff := h.Peek("X-Forwarded-For"); trusted && len(xff) > 0 {
-		h.Set("X-Forwarded-For", string(xff)+", "+peer)
-	} else {
-		h.Set("X-Forwarded-For", peer)
-	}
-	if !trusted || len(h.Peek("X-Forwarded-Proto")) == 0 {
-		proto := "http"
-		if ctx.IsTLS() {
-			proto = "https"
+		if prior := h.PeekBytes(hdrForwardedFor); trusted && len(prior) > 0 {
+			xff = append(append(xff, prior...), ", "...)
 		}
-		h.Set("X-Forwarded-Proto", proto)
+		xff = ip.AppendTo(xff)
 	}
-	if !trusted || len(h.Peek("X-Forwarded-Host")) == 0 {
-		h.SetBytesV("X-Forwarded-Host", ctx.Host())
+	h.SetCanonical(hdrForwardedFor, xff)
+	if !trusted || len(h.PeekBytes(hdrForwardedProto)) == 0 {
+		proto := strHTTP
+		if ctx.IsTLS() {
+			proto = strHTTPS
+		}
+		h.SetCanonical(hdrForwardedProto, proto)
+	}
+	if !trusted || len(h.PeekBytes(hdrForwardedHost)) == 0 {
+		h.SetCanonical(hdrForwardedHost, ctx.Host())
 	}
 }
+
+// Header names in canonical form, for SetCanonical.
+var (
+	hdrForwardedFor   = []byte("X-Forwarded-For")
+	hdrForwardedProto = []byte("X-Forwarded-Proto")
+	hdrForwardedHost  = []byte("X-Forwarded-Host")
+	strHTTP           = []byte("http")
+	strHTTPS          = []byte("https")
+)
 
 // limitedBody streams a request body of unknown length and fails once it
 // passes the limit, so the upstream never gets more.
@@ -398,13 +439,65 @@ func hostOnly(addr string) string {
 }
 
 // hopHeaders are the connection's own, never forwarded (RFC 9110 7.6.1).
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Upgrade"}
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Upgrade"}
 
-type headerDeleter interface{ Del(string) }
+const hopTrailer = 6 // the index of Trailer in hopHeaders
 
-func removeHopHeaders(h headerDeleter) {
-	for _, k := range hopHeaders {
-		h.Del(k)
+// removeHopHeaders deletes the hop-by-hop headers h has. One pass over the
+// headers finds them, as most requests and responses have none or one; a
+// Del per name would normalise the name and scan all headers twice. (A
+// function per header type: through an interface, All's closures would
+// be allocated.)
+func removeHopHeaders(h *fasthttp.RequestHeader) {
+	var hops foundHops
+	for k := range h.All() {
+		hops.add(k)
+	}
+	hops.delete(h)
+}
+
+func removeResponseHopHeaders(h *fasthttp.ResponseHeader) {
+	var hops foundHops
+	for k := range h.All() {
+		hops.add(k)
+	}
+	hops.delete(h)
+}
+
+// foundHops are the hop-by-hop names of one header: bit i for
+// hopHeaders[i], and the names spelled otherwise (an upstream's response
+// headers keep their case, and Del matches a name exactly).
+type foundHops struct {
+	bits uint
+	odd  [][]byte
+}
+
+func (f *foundHops) add(k []byte) {
+	for i, hop := range hopHeaders {
+		if len(k) == len(hop) && bytes.EqualFold(k, []byte(hop)) {
+			f.bits |= 1 << i
+			if string(k) != hop {
+				f.odd = append(f.odd, bytes.Clone(k))
+			}
+			return
+		}
+	}
+}
+
+func (f *foundHops) delete(h interface {
+	Del(string)
+	DelBytes([]byte)
+}) {
+	if f.bits&(1<<hopTrailer) != 0 {
+		f.bits = ^uint(0) // deleting Trailer moves announced trailers back among the headers
+	}
+	for i, hop := range hopHeaders {
+		if f.bits&(1<<i) != 0 {
+			h.Del(hop)
+		}
+	}
+	for _, k := range f.odd {
+		h.DelBytes(k)
 	}
 }
 
