@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/valyala/bytebufferpool"
 	"github.com/valyala/fasthttp"
 
 	"github.com/dockerwatcher/docker-watcher/internal/proxy"
@@ -198,7 +197,6 @@ func (p *Proxy) newClient(addr string, isTLS bool) *fasthttp.HostClient {
 		ReadTimeout:                   p.opts.ResponseTimeout,
 		WriteTimeout:                  p.opts.ResponseTimeout,
 		Dial:                          func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, p.opts.DialTimeout) },
-		StreamResponseBody:            true,
 		DisableHeaderNamesNormalizing: true,
 		DisablePathNormalizing:        true,
 		NoDefaultUserAgentHeader:      true,
@@ -253,66 +251,154 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 		limit = &limitedBody{r: ctx.RequestBodyStream(), left: int64(p.opts.MaxBodyBytes)}
 		ctx.Request.SetBodyStream(limit, -1)
 	}
-	resp := fasthttp.AcquireResponse()
-	// The client's ReadTimeout bounds the wait (DoTimeout would start a
-	// timer and a goroutine for every request).
-	if err := e.client.Do(&ctx.Request, resp); err != nil {
-		fasthttp.ReleaseResponse(resp)
+	if err := p.roundTrip(ctx, e); err != nil {
 		if limit != nil && limit.over {
 			errorPage(ctx, fasthttp.StatusRequestEntityTooLarge, "The request body is too large.")
 			return
 		}
 		e.m.upstreamErrors.Inc()
-		if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) {
+		var ne net.Error
+		if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || errors.As(err, &ne) && ne.Timeout() {
 			errorPage(ctx, fasthttp.StatusGatewayTimeout, "The site did not answer in time.")
 			return
 		}
 		errorPage(ctx, fasthttp.StatusBadGateway, "The site cannot be reached.")
-		return
 	}
-	p.respond(ctx, resp)
 }
 
-// respond copies the upstream's answer: a small body of known length at
-// once, anything else streamed, each read flushed to the client.
-func (p *Proxy) respond(ctx *fasthttp.RequestCtx, resp *fasthttp.Response) {
-	resp.Header.CopyTo(&ctx.Response.Header)
-	removeResponseHopHeaders(&ctx.Response.Header)
-	body := resp.BodyStream()
-	if cl := resp.Header.ContentLength(); cl >= 0 && cl <= 64<<10 || body == nil {
-		if body == nil {
-			ctx.Response.SetBody(resp.Body())
-		} else {
-			bb := bytebufferpool.Get() // no buffer of io.Copy's per request
-			bb.B = slices.Grow(bb.B[:0], cl)[:cl]
-			n, _ := io.ReadFull(body, bb.B)
-			ctx.Response.SetBody(bb.B[:n])
-			bytebufferpool.Put(bb)
-		}
-		resp.CloseBodyStream()
-		fasthttp.ReleaseResponse(resp)
-		return
+// smallBody is the largest body of known length read whole; anything else
+// is streamed, each read flushed to the client.
+const smallBody = 64 << 10
+
+var errInterim = errors.New("too many informational responses")
+
+// roundTrip sends the request on one of e's pooled upstream connections
+// and reads the answer's header straight into ctx.Response, and a small
+// body too. (HostClient.Do would read into a Response of its own, to be
+// copied, and allocate a stream for every body.)
+func (p *Proxy) roundTrip(ctx *fasthttp.RequestCtx, e *entry) error {
+	hc := e.client
+	cc, err := hc.AcquireConn(0, false)
+	if err != nil {
+		return err
 	}
-	ctx.Response.Header.SetContentLength(-1)
-	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer fasthttp.ReleaseResponse(resp)
-		defer resp.CloseBodyStream()
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := body.Read(buf)
-			if n > 0 {
-				if _, werr := w.Write(buf[:n]); werr != nil {
-					return
-				}
-				if w.Flush() != nil {
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
+	conn := cc.Conn()
+	// A request without a body fits in the empty send buffer of a
+	// connection whose last answer was read whole: its write cannot block,
+	// so only a body gets a write deadline (cleared for the next use).
+	hasBody := ctx.Request.IsBodyStream() || len(ctx.Request.Body()) > 0
+	if hasBody {
+		if err := conn.SetWriteDeadline(time.Now().Add(p.opts.ResponseTimeout)); err != nil {
+			hc.CloseConn(cc)
+			return err
 		}
-	})
+	}
+	ctx.Request.URI().DisablePathNormalizing = true // the path goes on as it came
+	bw := hc.AcquireWriter(conn)
+	err = ctx.Request.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	hc.ReleaseWriter(bw)
+	if err == nil && hasBody {
+		err = conn.SetWriteDeadline(time.Time{})
+	}
+	if err == nil {
+		err = conn.SetReadDeadline(time.Now().Add(p.opts.ResponseTimeout))
+	}
+	if err != nil {
+		hc.CloseConn(cc)
+		return err
+	}
+
+	br := hc.AcquireReader(conn)
+	// done gives the connection back, or closes it.
+	done := func(reuse bool) {
+		hc.ReleaseReader(br)
+		if reuse {
+			hc.ReleaseConn(cc)
+		} else {
+			hc.CloseConn(cc)
+		}
+	}
+	h := &ctx.Response.Header
+	h.DisableNormalizing() // the upstream's header names as they come
+	err = h.Read(br)
+	for n := 0; err == nil && h.StatusCode() < 200 && h.StatusCode() != fasthttp.StatusSwitchingProtocols; n++ {
+		if n == 8 {
+			err = errInterim
+			break
+		}
+		err = h.Read(br) // a 100 Continue or 103 Early Hints: the real answer follows
+	}
+	if err != nil {
+		done(false)
+		return err
+	}
+	keep := !h.ConnectionClose() // the upstream's wish, not the client's connection
+	removeResponseHopHeaders(h)
+	status, cl := h.StatusCode(), h.ContentLength()
+	switch {
+	case ctx.IsHead() || status < 200 || status == fasthttp.StatusNoContent || status == fasthttp.StatusNotModified:
+		done(keep)
+	case cl >= 0 && cl <= smallBody:
+		err = ctx.Response.ReadBody(br, 0) // into the response itself: one copy
+		done(keep && err == nil)
+		return err
+	default:
+		// A closure of its own: one that done escaped into would be
+		// allocated for every request.
+		p.stream(ctx, br, conn, cl, func(eof bool) {
+			hc.ReleaseReader(br)
+			if keep && eof {
+				hc.ReleaseConn(cc)
+			} else {
+				hc.CloseConn(cc)
+			}
+		})
+	}
+	return nil
+}
+
+// stream hands the client a body of unknown or large length as chunks,
+// each flushed as soon as it is read (SSE, long polls, downloads).
+func (p *Proxy) stream(ctx *fasthttp.RequestCtx, br *bufio.Reader, conn net.Conn, cl int, done func(eof bool)) {
+	up := fasthttp.AcquireResponse()
+	up.Header.SetContentLength(cl) // how the upstream frames it: chunked, until close or a length
+	up.StreamBody = true
+	up.ReadBody(br, 0) // sets up the stream only
+	ctx.Response.ImmediateHeaderFlush = true
+	ctx.Response.SetBodyStream(&upstreamBody{up: up, r: up.BodyStream(), conn: conn, timeout: p.opts.ResponseTimeout, done: done}, -1)
+}
+
+// upstreamBody is a streamed upstream body; fasthttp's server writes each
+// read as a chunk and flushes it, then closes it, which gives the
+// connection back (or closes it if the body was not read to its end).
+type upstreamBody struct {
+	up      *fasthttp.Response
+	r       io.Reader
+	conn    net.Conn
+	timeout time.Duration
+	done    func(eof bool)
+	eof     bool
+}
+
+func (b *upstreamBody) Read(p []byte) (int, error) {
+	if err := b.conn.SetReadDeadline(time.Now().Add(b.timeout)); err != nil { // each read waits at most the response timeout
+		return 0, err
+	}
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		b.eof = true
+	}
+	return n, err
+}
+
+func (b *upstreamBody) Close() error {
+	b.up.CloseBodyStream()
+	fasthttp.ReleaseResponse(b.up)
+	b.done(b.eof)
+	return nil
 }
 
 // forwarded sets X-Forwarded-For, -Proto and -Host; incoming values are

@@ -344,3 +344,54 @@ func TestLookupNormalizesLikeNormalizeHost(t *testing.T) {
 		}
 	}
 }
+
+// Every shape of answer arrives whole, and the pooled upstream
+// connections stay usable after each: large and chunked bodies, HEAD, 204,
+// an upstream that closes, and one too slow (504).
+func TestResponseShapes(t *testing.T) {
+	big := strings.Repeat("b", 200<<10)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/big":
+			w.Header().Set("Content-Length", fmt.Sprint(len(big)))
+			fmt.Fprint(w, big)
+		case "/chunked":
+			fmt.Fprint(w, "one,")
+			w.(http.Flusher).Flush()
+			fmt.Fprint(w, "two")
+		case "/empty":
+			w.WriteHeader(http.StatusNoContent)
+		case "/close":
+			w.Header().Set("Connection", "close")
+			fmt.Fprint(w, "closed")
+		case "/slow":
+			time.Sleep(time.Second)
+		default:
+			w.Header().Set("Content-Length", "5")
+			fmt.Fprint(w, "small")
+		}
+	}))
+	defer backend.Close()
+	p, addr := start(t, Options{ResponseTimeout: 300 * time.Millisecond})
+	p.Apply(t.Context(), []proxy.Route{route("app.example.com", backend.URL, proxy.Active)})
+	for range 3 {
+		for _, tt := range []struct{ path, want string }{{"/big", big}, {"/chunked", "one,two"}, {"/small", "small"}, {"/close", "closed"}} {
+			if res, body := get(t, addr, "app.example.com", tt.path); res.StatusCode != 200 || body != tt.want {
+				t.Fatalf("%s: %d %d bytes", tt.path, res.StatusCode, len(body))
+			}
+		}
+		if res, body := get(t, addr, "app.example.com", "/empty"); res.StatusCode != 204 || body != "" {
+			t.Fatalf("/empty: %d %q", res.StatusCode, body)
+		}
+		req, _ := http.NewRequestWithContext(t.Context(), "HEAD", "http://"+addr+"/small", nil)
+		req.Host = "app.example.com"
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 200 || res.ContentLength != 5 {
+			t.Fatalf("HEAD: %v %v", res, err)
+		}
+		res.Body.Close()
+	}
+	if res, _ := get(t, addr, "app.example.com", "/slow"); res.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("/slow: %d", res.StatusCode)
+	}
+}
