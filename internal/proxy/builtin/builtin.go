@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/valyala/bytebufferpool"
 	"github.com/valyala/fasthttp"
 
 	"github.com/dockerwatcher/docker-watcher/internal/proxy"
@@ -85,6 +84,36 @@ type table struct {
 	routes map[string]*entry
 }
 
+// lookup finds the route for a Host header. A lower-case ASCII name with
+// an optional port, the usual case, is looked up without allocating;
+// anything else goes through proxy.NormalizeHost.
+func (t *table) lookup(host []byte) *entry {
+	name := host
+	for i, c := range host {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' {
+			continue
+		}
+		if c != ':' || !allDigits(host[i+1:]) {
+			return t.routes[proxy.NormalizeHost(string(host))]
+		}
+		name = host[:i] // as net.SplitHostPort would cut it
+		break
+	}
+	if n := len(name); n > 0 && name[n-1] == '.' {
+		name = name[:n-1]
+	}
+	return t.routes[string(name)] // no allocation: the compiler converts in place
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 type entry struct {
 	route  proxy.Route
 	addr   string // host:port to dial
@@ -105,6 +134,7 @@ func New(o Options) *Proxy {
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		NoDefaultDate:         true,
+		LazyRequestTime:       true, // the clock is read once, by ctx.Time in handle
 		ReadTimeout:           o.ReadTimeout,
 		IdleTimeout:           o.IdleTimeout,
 		MaxRequestBodySize:    o.MaxBodyBytes,
@@ -167,7 +197,6 @@ func (p *Proxy) newClient(addr string, isTLS bool) *fasthttp.HostClient {
 		ReadTimeout:                   p.opts.ResponseTimeout,
 		WriteTimeout:                  p.opts.ResponseTimeout,
 		Dial:                          func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, p.opts.DialTimeout) },
-		StreamResponseBody:            true,
 		DisableHeaderNamesNormalizing: true,
 		DisablePathNormalizing:        true,
 		NoDefaultUserAgentHeader:      true,
@@ -193,8 +222,8 @@ func (p *Proxy) Routes() []proxy.Route {
 }
 
 func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
-	start := time.Now()
-	e := p.table.Load().routes[proxy.NormalizeHost(string(ctx.Host()))]
+	start := ctx.Time()
+	e := p.table.Load().lookup(ctx.Host())
 	if e == nil {
 		errorPage(ctx, fasthttp.StatusNotFound, "No site is served under this name.")
 		p.accessLog(ctx, start)
@@ -222,101 +251,199 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 		limit = &limitedBody{r: ctx.RequestBodyStream(), left: int64(p.opts.MaxBodyBytes)}
 		ctx.Request.SetBodyStream(limit, -1)
 	}
-	resp := fasthttp.AcquireResponse()
-	// The client's ReadTimeout bounds the wait (DoTimeout would start a
-	// timer and a goroutine for every request).
-	if err := e.client.Do(&ctx.Request, resp); err != nil {
-		fasthttp.ReleaseResponse(resp)
+	if err := p.roundTrip(ctx, e); err != nil {
 		if limit != nil && limit.over {
 			errorPage(ctx, fasthttp.StatusRequestEntityTooLarge, "The request body is too large.")
 			return
 		}
 		e.m.upstreamErrors.Inc()
-		if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) {
+		var ne net.Error
+		if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || errors.As(err, &ne) && ne.Timeout() {
 			errorPage(ctx, fasthttp.StatusGatewayTimeout, "The site did not answer in time.")
 			return
 		}
 		errorPage(ctx, fasthttp.StatusBadGateway, "The site cannot be reached.")
-		return
 	}
-	p.respond(ctx, resp)
 }
 
-// respond copies the upstream's answer: a small body of known length at
-// once, anything else streamed, each read flushed to the client.
-func (p *Proxy) respond(ctx *fasthttp.RequestCtx, resp *fasthttp.Response) {
-	resp.Header.CopyTo(&ctx.Response.Header)
-	removeHopHeaders(&ctx.Response.Header)
-	body := resp.BodyStream()
-	if cl := resp.Header.ContentLength(); cl >= 0 && cl <= 64<<10 || body == nil {
-		if body == nil {
-			ctx.Response.SetBody(resp.Body())
-		} else {
-			bb := bytebufferpool.Get() // no buffer of io.Copy's per request
-			bb.B = slices.Grow(bb.B[:0], cl)[:cl]
-			n, _ := io.ReadFull(body, bb.B)
-			ctx.Response.SetBody(bb.B[:n])
-			bytebufferpool.Put(bb)
-		}
-		resp.CloseBodyStream()
-		fasthttp.ReleaseResponse(resp)
-		return
+// smallBody is the largest body of known length read whole; anything else
+// is streamed, each read flushed to the client.
+const smallBody = 64 << 10
+
+var errInterim = errors.New("too many informational responses")
+
+// roundTrip sends the request on one of e's pooled upstream connections
+// and reads the answer's header straight into ctx.Response, and a small
+// body too. (HostClient.Do would read into a Response of its own, to be
+// copied, and allocate a stream for every body.)
+func (p *Proxy) roundTrip(ctx *fasthttp.RequestCtx, e *entry) error {
+	hc := e.client
+	cc, err := hc.AcquireConn(0, false)
+	if err != nil {
+		return err
 	}
-	ctx.Response.Header.SetContentLength(-1)
-	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer fasthttp.ReleaseResponse(resp)
-		defer resp.CloseBodyStream()
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := body.Read(buf)
-			if n > 0 {
-				if _, werr := w.Write(buf[:n]); werr != nil {
-					return
-				}
-				if w.Flush() != nil {
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
+	conn := cc.Conn()
+	// A request without a body fits in the empty send buffer of a
+	// connection whose last answer was read whole: its write cannot block,
+	// so only a body gets a write deadline (cleared for the next use).
+	hasBody := ctx.Request.IsBodyStream() || len(ctx.Request.Body()) > 0
+	if hasBody {
+		if err := conn.SetWriteDeadline(time.Now().Add(p.opts.ResponseTimeout)); err != nil {
+			hc.CloseConn(cc)
+			return err
 		}
-	})
+	}
+	ctx.Request.URI().DisablePathNormalizing = true // the path goes on as it came
+	bw := hc.AcquireWriter(conn)
+	err = ctx.Request.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	hc.ReleaseWriter(bw)
+	if err == nil && hasBody {
+		err = conn.SetWriteDeadline(time.Time{})
+	}
+	if err == nil {
+		err = conn.SetReadDeadline(time.Now().Add(p.opts.ResponseTimeout))
+	}
+	if err != nil {
+		hc.CloseConn(cc)
+		return err
+	}
+
+	br := hc.AcquireReader(conn)
+	// done gives the connection back, or closes it.
+	done := func(reuse bool) {
+		hc.ReleaseReader(br)
+		if reuse {
+			hc.ReleaseConn(cc)
+		} else {
+			hc.CloseConn(cc)
+		}
+	}
+	h := &ctx.Response.Header
+	h.DisableNormalizing() // the upstream's header names as they come
+	err = h.Read(br)
+	for n := 0; err == nil && h.StatusCode() < 200 && h.StatusCode() != fasthttp.StatusSwitchingProtocols; n++ {
+		if n == 8 {
+			err = errInterim
+			break
+		}
+		err = h.Read(br) // a 100 Continue or 103 Early Hints: the real answer follows
+	}
+	if err != nil {
+		done(false)
+		return err
+	}
+	keep := !h.ConnectionClose() // the upstream's wish, not the client's connection
+	removeResponseHopHeaders(h)
+	status, cl := h.StatusCode(), h.ContentLength()
+	switch {
+	case ctx.IsHead() || status < 200 || status == fasthttp.StatusNoContent || status == fasthttp.StatusNotModified:
+		done(keep)
+	case cl >= 0 && cl <= smallBody:
+		err = ctx.Response.ReadBody(br, 0) // into the response itself: one copy
+		done(keep && err == nil)
+		return err
+	default:
+		// A closure of its own: one that done escaped into would be
+		// allocated for every request.
+		p.stream(ctx, br, conn, cl, func(eof bool) {
+			hc.ReleaseReader(br)
+			if keep && eof {
+				hc.ReleaseConn(cc)
+			} else {
+				hc.CloseConn(cc)
+			}
+		})
+	}
+	return nil
+}
+
+// stream hands the client a body of unknown or large length as chunks,
+// each flushed as soon as it is read (SSE, long polls, downloads).
+func (p *Proxy) stream(ctx *fasthttp.RequestCtx, br *bufio.Reader, conn net.Conn, cl int, done func(eof bool)) {
+	up := fasthttp.AcquireResponse()
+	up.Header.SetContentLength(cl) // how the upstream frames it: chunked, until close or a length
+	up.StreamBody = true
+	up.ReadBody(br, 0) // sets up the stream only
+	ctx.Response.ImmediateHeaderFlush = true
+	ctx.Response.SetBodyStream(&upstreamBody{up: up, r: up.BodyStream(), conn: conn, timeout: p.opts.ResponseTimeout, done: done}, -1)
+}
+
+// upstreamBody is a streamed upstream body; fasthttp's server writes each
+// read as a chunk and flushes it, then closes it, which gives the
+// connection back (or closes it if the body was not read to its end).
+type upstreamBody struct {
+	up      *fasthttp.Response
+	r       io.Reader
+	conn    net.Conn
+	timeout time.Duration
+	done    func(eof bool)
+	eof     bool
+}
+
+func (b *upstreamBody) Read(p []byte) (int, error) {
+	if err := b.conn.SetReadDeadline(time.Now().Add(b.timeout)); err != nil { // each read waits at most the response timeout
+		return 0, err
+	}
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		b.eof = true
+	}
+	return n, err
+}
+
+func (b *upstreamBody) Close() error {
+	b.up.CloseBodyStream()
+	fasthttp.ReleaseResponse(b.up)
+	b.done(b.eof)
+	return nil
 }
 
 // forwarded sets X-Forwarded-For, -Proto and -Host; incoming values are
 // kept only from a trusted proxy. The upstream sees the original Host.
+// The values are built in stack buffers: no allocation per request.
 func (p *Proxy) forwarded(ctx *fasthttp.RequestCtx) {
 	h := &ctx.Request.Header
-	peer := ""
+	var buf [128]byte
+	xff := buf[:0]
 	trusted := false
 	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
 		ip, _ := netip.AddrFromSlice(a.IP)
 		ip = ip.Unmap()
-		peer = ip.String()
 		for _, pfx := range p.conf.Load().TrustedProxies {
 			if pfx.Contains(ip) {
 				trusted = true
 				break
 			}
 		}
-	}
-	if xff := h.Peek("X-Forwarded-For"); trusted && len(xff) > 0 {
-		h.Set("X-Forwarded-For", string(xff)+", "+peer)
-	} else {
-		h.Set("X-Forwarded-For", peer)
-	}
-	if !trusted || len(h.Peek("X-Forwarded-Proto")) == 0 {
-		proto := "http"
-		if ctx.IsTLS() {
-			proto = "https"
+		if prior := h.PeekBytes(hdrForwardedFor); trusted && len(prior) > 0 {
+			xff = append(append(xff, prior...), ", "...)
 		}
-		h.Set("X-Forwarded-Proto", proto)
+		xff = ip.AppendTo(xff)
 	}
-	if !trusted || len(h.Peek("X-Forwarded-Host")) == 0 {
-		h.SetBytesV("X-Forwarded-Host", ctx.Host())
+	h.SetCanonical(hdrForwardedFor, xff)
+	if !trusted || len(h.PeekBytes(hdrForwardedProto)) == 0 {
+		proto := strHTTP
+		if ctx.IsTLS() {
+			proto = strHTTPS
+		}
+		h.SetCanonical(hdrForwardedProto, proto)
+	}
+	if !trusted || len(h.PeekBytes(hdrForwardedHost)) == 0 {
+		h.SetCanonical(hdrForwardedHost, ctx.Host())
 	}
 }
+
+// Header names in canonical form, for SetCanonical.
+var (
+	hdrForwardedFor   = []byte("X-Forwarded-For")
+	hdrForwardedProto = []byte("X-Forwarded-Proto")
+	hdrForwardedHost  = []byte("X-Forwarded-Host")
+	strHTTP           = []byte("http")
+	strHTTPS          = []byte("https")
+)
 
 // limitedBody streams a request body of unknown length and fails once it
 // passes the limit, so the upstream never gets more.
@@ -398,13 +525,65 @@ func hostOnly(addr string) string {
 }
 
 // hopHeaders are the connection's own, never forwarded (RFC 9110 7.6.1).
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer", "Upgrade"}
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Upgrade"}
 
-type headerDeleter interface{ Del(string) }
+const hopTrailer = 6 // the index of Trailer in hopHeaders
 
-func removeHopHeaders(h headerDeleter) {
-	for _, k := range hopHeaders {
-		h.Del(k)
+// removeHopHeaders deletes the hop-by-hop headers h has. One pass over the
+// headers finds them, as most requests and responses have none or one; a
+// Del per name would normalise the name and scan all headers twice. (A
+// function per header type: through an interface, All's closures would
+// be allocated.)
+func removeHopHeaders(h *fasthttp.RequestHeader) {
+	var hops foundHops
+	for k := range h.All() {
+		hops.add(k)
+	}
+	hops.delete(h)
+}
+
+func removeResponseHopHeaders(h *fasthttp.ResponseHeader) {
+	var hops foundHops
+	for k := range h.All() {
+		hops.add(k)
+	}
+	hops.delete(h)
+}
+
+// foundHops are the hop-by-hop names of one header: bit i for
+// hopHeaders[i], and the names spelled otherwise (an upstream's response
+// headers keep their case, and Del matches a name exactly).
+type foundHops struct {
+	bits uint
+	odd  [][]byte
+}
+
+func (f *foundHops) add(k []byte) {
+	for i, hop := range hopHeaders {
+		if len(k) == len(hop) && bytes.EqualFold(k, []byte(hop)) {
+			f.bits |= 1 << i
+			if string(k) != hop {
+				f.odd = append(f.odd, bytes.Clone(k))
+			}
+			return
+		}
+	}
+}
+
+func (f *foundHops) delete(h interface {
+	Del(string)
+	DelBytes([]byte)
+}) {
+	if f.bits&(1<<hopTrailer) != 0 {
+		f.bits = ^uint(0) // deleting Trailer moves announced trailers back among the headers
+	}
+	for i, hop := range hopHeaders {
+		if f.bits&(1<<i) != 0 {
+			h.Del(hop)
+		}
+	}
+	for _, k := range f.odd {
+		h.DelBytes(k)
 	}
 }
 

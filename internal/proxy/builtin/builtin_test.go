@@ -289,3 +289,109 @@ func TestTableSwapsUnderTraffic(t *testing.T) {
 		t.Fatalf("table has %d routes", got)
 	}
 }
+
+// Hop-by-hop headers go neither to the upstream nor back to the client;
+// the others pass.
+func TestHopHeadersNotForwarded(t *testing.T) {
+	hops := []string{"Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Upgrade"}
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var got []string
+		for _, k := range append(hops, "Connection") {
+			if v := r.Header.Get(k); v != "" {
+				got = append(got, k+"="+v)
+			}
+		}
+		for _, k := range hops {
+			w.Header().Set(k, "x")
+		}
+		w.Header().Set("X-Kept", "yes")
+		fmt.Fprint(w, strings.Join(got, " "), " kept=", r.Header.Get("X-Kept"))
+	}))
+	defer backend.Close()
+	p, addr := start(t, Options{})
+	p.Apply(t.Context(), []proxy.Route{route("app.example.com", backend.URL, proxy.Active)})
+	header := []string{"Connection", "keep-alive", "X-Kept", "yes"}
+	for _, k := range hops {
+		header = append(header, k, "x")
+	}
+	res, body := get(t, addr, "app.example.com", "/", header...)
+	if res.StatusCode != 200 || body != " kept=yes" {
+		t.Fatalf("upstream saw %d %q", res.StatusCode, body)
+	}
+	for _, k := range hops {
+		if v := res.Header.Get(k); v != "" {
+			t.Errorf("client got %s: %s", k, v)
+		}
+	}
+	if res.Header.Get("X-Kept") != "yes" {
+		t.Errorf("X-Kept dropped: %v", res.Header)
+	}
+}
+
+// lookup finds what proxy.NormalizeHost would, with or without its fast
+// path.
+func TestLookupNormalizesLikeNormalizeHost(t *testing.T) {
+	tb := &table{routes: map[string]*entry{}}
+	for _, h := range []string{"app.example.com", "a-1.example.com", "127.0.0.1", "xn--bcher-kva.example", "::1"} {
+		tb.routes[h] = &entry{addr: h}
+	}
+	for _, h := range []string{"app.example.com", "App.Example.com", "app.example.com:8081", "app.example.com.",
+		"app.example.com.:80", "app.example.com:", "app.example.com:x", "a-1.example.com:1", "127.0.0.1:80",
+		"bücher.example", "[::1]:80", "", ":80", "app.example.com..", "other.example.com"} {
+		want := tb.routes[proxy.NormalizeHost(h)]
+		if got := tb.lookup([]byte(h)); got != want {
+			t.Errorf("%q: got %v, want %v", h, got, want)
+		}
+	}
+}
+
+// Every shape of answer arrives whole, and the pooled upstream
+// connections stay usable after each: large and chunked bodies, HEAD, 204,
+// an upstream that closes, and one too slow (504).
+func TestResponseShapes(t *testing.T) {
+	big := strings.Repeat("b", 200<<10)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/big":
+			w.Header().Set("Content-Length", fmt.Sprint(len(big)))
+			fmt.Fprint(w, big)
+		case "/chunked":
+			fmt.Fprint(w, "one,")
+			w.(http.Flusher).Flush()
+			fmt.Fprint(w, "two")
+		case "/empty":
+			w.WriteHeader(http.StatusNoContent)
+		case "/close":
+			w.Header().Set("Connection", "close")
+			fmt.Fprint(w, "closed")
+		case "/slow":
+			time.Sleep(time.Second)
+		default:
+			w.Header().Set("Content-Length", "5")
+			fmt.Fprint(w, "small")
+		}
+	}))
+	defer backend.Close()
+	p, addr := start(t, Options{ResponseTimeout: 300 * time.Millisecond})
+	p.Apply(t.Context(), []proxy.Route{route("app.example.com", backend.URL, proxy.Active)})
+	for range 3 {
+		for _, tt := range []struct{ path, want string }{{"/big", big}, {"/chunked", "one,two"}, {"/small", "small"}, {"/close", "closed"}} {
+			if res, body := get(t, addr, "app.example.com", tt.path); res.StatusCode != 200 || body != tt.want {
+				t.Fatalf("%s: %d %d bytes", tt.path, res.StatusCode, len(body))
+			}
+		}
+		if res, body := get(t, addr, "app.example.com", "/empty"); res.StatusCode != 204 || body != "" {
+			t.Fatalf("/empty: %d %q", res.StatusCode, body)
+		}
+		req, _ := http.NewRequestWithContext(t.Context(), "HEAD", "http://"+addr+"/small", nil)
+		req.Host = "app.example.com"
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 200 || res.ContentLength != 5 {
+			t.Fatalf("HEAD: %v %v", res, err)
+		}
+		res.Body.Close()
+	}
+	if res, _ := get(t, addr, "app.example.com", "/slow"); res.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("/slow: %d", res.StatusCode)
+	}
+}
