@@ -124,7 +124,7 @@ func TestInFlightRequestsFinish(t *testing.T) {
 }
 
 // Each route counts its requests by status class, their latency and its
-// upstream errors.
+// upstream errors; a route no longer served has no series.
 func TestMetricsPerRoute(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/missing" {
@@ -173,7 +173,7 @@ func TestMetricsPerRoute(t *testing.T) {
 		if mf.GetName() == "dw_proxy_request_duration_seconds" {
 			n := map[string]uint64{}
 			for _, m := range mf.GetMetric() {
-				n[m.GetLabel()[0].GetValue()] = m.GetHistogram().GetSampleCount()
+				n[m.GetLabel()[0].GetValue()] = m.GetHistogram().GetSampleCount() // its only label: route
 			}
 			if len(n) != 2 || n["app.example.com"] != 3 || n["down.example.com"] != 1 {
 				t.Errorf("latency samples by route: %v", n)
@@ -186,5 +186,70 @@ func TestMetricsPerRoute(t *testing.T) {
 				}
 			}
 		}
+	}
+
+	p.Apply(t.Context(), []proxy.Route{route("app.example.com", backend.URL, proxy.Active)})
+	mfs, err = reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "route" && l.GetValue() != "app.example.com" {
+					t.Errorf("%s has a series of %s, a route no longer served", mf.GetName(), l.GetValue())
+				}
+			}
+		}
+	}
+}
+
+// An https target is reached over TLS, its self-signed certificate
+// accepted (as nginx does), for requests and upgrades alike; a tunnel the
+// upstream closes is closed to the client.
+func TestHTTPSUpstream(t *testing.T) {
+	backend := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" {
+			c, rw, _ := w.(http.Hijacker).Hijack()
+			defer c.Close()
+			rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\ntls-tunnel")
+			rw.Flush()
+			return
+		}
+		fmt.Fprintf(w, "tls=%v host=%s", r.TLS != nil, r.Host)
+	}))
+	defer backend.Close()
+	p, addr := start(t, Options{})
+	p.Apply(t.Context(), []proxy.Route{route("secure.example.com", backend.URL, proxy.Active)})
+	if res, body := get(t, addr, "secure.example.com", "/"); res.StatusCode != 200 || body != "tls=true host=secure.example.com" {
+		t.Fatalf("https upstream: %d %q", res.StatusCode, body)
+	}
+	c := dial(t, addr)
+	fmt.Fprint(c, "GET /ws HTTP/1.1\r\nHost: secure.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+	b, err := io.ReadAll(c) // ends when the upstream closes the tunnel
+	if err != nil || !strings.HasPrefix(string(b), "HTTP/1.1 101") || !strings.HasSuffix(string(b), "tls-tunnel") {
+		t.Fatalf("upgrade to an https upstream: %q, %v (the client's side must close when the upstream's does)", b, err)
+	}
+}
+
+// A client's "Connection: close" closes its connection after the answer
+// (and is not passed on: the upstream connection is kept).
+func TestClientConnectionClose(t *testing.T) {
+	var upstreamClose []string
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		upstreamClose = append(upstreamClose, fmt.Sprint(r.Close))
+		fmt.Fprint(w, "ok")
+	}))
+	defer backend.Close()
+	p, addr := start(t, Options{})
+	p.Apply(t.Context(), []proxy.Route{route("app.example.com", backend.URL, proxy.Active)})
+	c := dial(t, addr)
+	fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n")
+	b, err := io.ReadAll(c) // ends only when the proxy closes
+	if err != nil || !strings.HasPrefix(string(b), "HTTP/1.1 200") || !strings.Contains(strings.ToLower(string(b)), "connection: close") {
+		t.Fatalf("answer %q, %v", b, err)
+	}
+	if fmt.Sprint(upstreamClose) != "[false]" {
+		t.Errorf("the upstream saw Connection: close: %v", upstreamClose)
 	}
 }

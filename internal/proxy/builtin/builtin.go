@@ -141,7 +141,10 @@ func New(o Options) *Proxy {
 		StreamRequestBody:     true,
 		ReduceMemoryUsage:     false,
 		CloseOnShutdown:       true,
-		Logger:                fasthttpLogger{o.Log},
+		// The tunnel closes its hijacked connection itself, as soon as
+		// the upstream ends (fasthttp would only after both copies end).
+		KeepHijackedConns: true,
+		Logger:            fasthttpLogger{o.Log},
 	}
 	return p
 }
@@ -183,15 +186,28 @@ func (p *Proxy) Apply(_ context.Context, routes []proxy.Route) error {
 			delete(p.clients, key) // its idle connections expire; requests still on it finish
 		}
 	}
+	for host := range p.table.Load().routes {
+		if t.routes[host] == nil {
+			p.metrics.forget(host)
+		}
+	}
 	p.table.Store(t)
 	return nil
+}
+
+// upstreamTLS is the TLS of an https target. Its certificate is not
+// verified, as nginx (so Nginx Proxy Manager) does by default: such
+// targets are mostly services inside the network with a self-signed
+// certificate (a NAS, a hypervisor's UI); the hop is still encrypted.
+func upstreamTLS(addr string) *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12, ServerName: hostOnly(addr), InsecureSkipVerify: true} //nolint:gosec // see above
 }
 
 func (p *Proxy) newClient(addr string, isTLS bool) *fasthttp.HostClient {
 	return &fasthttp.HostClient{
 		Addr:                          addr,
 		IsTLS:                         isTLS,
-		TLSConfig:                     &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSConfig:                     upstreamTLS(addr),
 		MaxConns:                      1024,
 		MaxIdleConnDuration:           90 * time.Second,
 		ReadTimeout:                   p.opts.ResponseTimeout,
@@ -244,6 +260,11 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 	if isUpgrade(&ctx.Request.Header) {
 		p.tunnel(ctx, e)
 		return
+	}
+	// The client's "Connection: close" is for its own connection, which
+	// is closed after the answer; the header is not passed on.
+	if ctx.Request.Header.ConnectionClose() {
+		defer ctx.SetConnectionClose()
 	}
 	removeHopHeaders(&ctx.Request.Header)
 	var limit *limitedBody
@@ -485,7 +506,7 @@ func (p *Proxy) tunnel(ctx *fasthttp.RequestCtx, e *entry) {
 	var up net.Conn
 	var err error
 	if e.tls {
-		up, err = tls.DialWithDialer(dialer, "tcp", e.addr, &tls.Config{MinVersion: tls.VersionTLS12, ServerName: hostOnly(e.addr)})
+		up, err = tls.DialWithDialer(dialer, "tcp", e.addr, upstreamTLS(e.addr))
 	} else {
 		up, err = dialer.Dial("tcp", e.addr)
 	}

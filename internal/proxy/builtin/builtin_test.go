@@ -32,6 +32,19 @@ func start(t *testing.T, o Options) (*Proxy, string) {
 	return p, ln.Addr().String()
 }
 
+// dial opens a raw connection to the proxy, closed when the test ends,
+// with a deadline for every read and write.
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	return c
+}
+
 func route(host, target string, state proxy.State) proxy.Route {
 	u, _ := url.Parse(target)
 	return proxy.Route{Host: host, Target: u, Kind: model.KindProxy, ID: 1, State: state}
@@ -174,12 +187,7 @@ func TestUpgradeTunnelsBothWays(t *testing.T) {
 	defer backend.Close()
 	p, addr := start(t, Options{})
 	p.Apply(t.Context(), []proxy.Route{route("ws.example.com", backend.URL, proxy.Active)})
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c := dial(t, addr)
 	fmt.Fprint(c, "GET /ws HTTP/1.1\r\nHost: ws.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 	br := bufio.NewReader(c)
 	status, _ := br.ReadString('\n')
@@ -233,12 +241,7 @@ func TestRequestBodies(t *testing.T) {
 	}
 
 	// A declared length over the limit: 413 at once, the body unread.
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c := dial(t, addr)
 	// (fasthttp reads the first 8 KiB of a body before the handler runs.)
 	fmt.Fprintf(c, "POST /upload HTTP/1.1\r\nHost: up.example.com\r\nContent-Length: %d\r\n\r\n%s", 2*limit, strings.Repeat("x", 16<<10))
 	status, _ := bufio.NewReader(c).ReadString('\n')

@@ -54,6 +54,15 @@ func (m *metrics) route(host string) routeMetrics {
 	return rm
 }
 
+// forget drops the series of a route no longer served, so that routes
+// coming and going do not grow /metrics without bound.
+func (m *metrics) forget(host string) {
+	l := prometheus.Labels{"route": host}
+	m.requests.DeletePartialMatch(l)
+	m.latency.DeletePartialMatch(l)
+	m.upstreams.DeletePartialMatch(l)
+}
+
 func (rm routeMetrics) observe(ctx *fasthttp.RequestCtx, start time.Time) {
 	if c := ctx.Response.StatusCode() / 100; c >= 1 && c <= 5 {
 		rm.classes[c].Inc()
