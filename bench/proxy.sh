@@ -18,7 +18,7 @@
 # Environment:
 #   DW_BENCH_DURATION       seconds of each measured wrk run (5)
 #   DW_BENCH_ROUNDS         measured runs of each leg, alternating; the
-#                           best counts (2)
+#                           best counts (3)
 #   DW_BENCH_MIN_RATIO      the regression guard (0.7)
 #   DW_BENCH_ROUTE_TIMEOUT  seconds to wait for the built-in route (15)
 #   DW_BENCH_TARGET         a stand-in for the built-in leg, not starting
@@ -28,12 +28,15 @@
 #                           DW_BENCH_BACKEND_LISTEN)
 #   DW_BENCH_BACKEND_LISTEN the backend's address (127.0.0.1:0, any port)
 #   DW_BENCH_VERBOSE=1      also prints wrk's own output
+#   DW_BENCH_CADDY=1        adds Debian's Caddy (installed when missing) as a
+#                           third leg and prints the ratio to it (the goal is
+#                           more than 3x; no guard)
 set -euo pipefail
 bin=${1:-bin/docker-watcher}
 root=$(cd "$(dirname "$0")/.." && pwd)
 duration=${DW_BENCH_DURATION:-5}
 min_ratio=${DW_BENCH_MIN_RATIO:-0.7}
-rounds=${DW_BENCH_ROUNDS:-2}
+rounds=${DW_BENCH_ROUNDS:-3}
 route_timeout=${DW_BENCH_ROUTE_TIMEOUT:-15}
 target=${DW_BENCH_TARGET:-}
 host=bench.example.com
@@ -51,6 +54,11 @@ if [ ! -x "$nginx" ] || ! command -v wrk >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends nginx-light wrk >/dev/null
   nginx=$(command -v nginx || echo /usr/sbin/nginx)
+fi
+if [ "${DW_BENCH_CADDY:-}" = 1 ] && ! command -v caddy >/dev/null; then
+  [ "$(id -u)" = 0 ] || fail "caddy is missing: run 'apt-get install caddy' as root"
+  echo "Installing Debian's caddy for the proxy benchmark..."
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends caddy >/dev/null
 fi
 if [ -z "$target" ]; then
   [ -x "$bin" ] || fail "$bin is not an executable: run 'make build' first"
@@ -170,6 +178,29 @@ nginx_port=$(free_port)
 start_nginx nginx "$nginx_port"
 nginx_url=http://127.0.0.1:$nginx_port/
 
+# Caddy, when asked for: a reverse_proxy with its defaults, no admin
+# endpoint, no HTTPS, its state under $dir.
+caddy_url=
+if [ "${DW_BENCH_CADDY:-}" = 1 ]; then
+  caddy_port=$(free_port)
+  mkdir -p "$dir/caddy"
+  cat >"$dir/caddy/Caddyfile" <<EOF
+{
+  admin off
+  auto_https off
+}
+http://$host:$caddy_port {
+  bind 127.0.0.1
+  reverse_proxy $backend
+}
+EOF
+  XDG_DATA_HOME=$dir/caddy XDG_CONFIG_HOME=$dir/caddy HOME=$dir/caddy \
+    caddy run --config "$dir/caddy/Caddyfile" --adapter caddyfile >"$dir/caddy/log" 2>&1 &
+  pids+=($!)
+  caddy_url=http://127.0.0.1:$caddy_port/
+  wait_route "$caddy_url" 10 || { tail -5 "$dir/caddy/log" >&2; fail "caddy on 127.0.0.1:$caddy_port does not proxy to the backend: $(cat "$dir/last")"; }
+fi
+
 # The built-in leg: docker-watcher with a standalone proxy, or a stand-in.
 case $target in
   "")
@@ -265,21 +296,29 @@ measure() {
 
 # Warm-ups, then the rounds, alternating the legs; the best round of each
 # leg counts (the machine's noise only ever slows a run down).
-for url in "$builtin_url" "$nginx_url"; do
+for url in "$builtin_url" "$nginx_url" $caddy_url; do
   wrk -t$threads -c$conns -d1s -H "Host: $host" "$url" >/dev/null
 done
-b_rps=0 n_rps=0
+b_rps=0 n_rps=0 c_rps=0
 for _ in $(seq "$rounds"); do
   measure builtin "$builtin_url"
   [ "$rps" -le "$b_rps" ] || { b_rps=$rps b_p50=$p50 b_p99=$p99; }
   measure nginx "$nginx_url"
   [ "$rps" -le "$n_rps" ] || { n_rps=$rps n_p50=$p50 n_p99=$p99; }
+  if [ -n "$caddy_url" ]; then
+    measure caddy "$caddy_url"
+    [ "$rps" -le "$c_rps" ] || { c_rps=$rps c_p50=$p50 c_p99=$p99; }
+  fi
 done
 ratio=$(awk -v b="$b_rps" -v n="$n_rps" 'BEGIN { printf "%.2f", b / n }')
 
 printf '%-44s %10s %9s %9s\n' "wrk -t$threads -c$conns -d${duration}s, best of $rounds" req/s p50 p99
 printf '%-44s %10s %7sms %7sms\n' "$label" "$b_rps" "$b_p50" "$b_p99"
 printf '%-44s %10s %7sms %7sms\n' "nginx $("$nginx" -v 2>&1 | sed 's|.*nginx/||')" "$n_rps" "$n_p50" "$n_p99"
+if [ -n "$caddy_url" ]; then
+  printf '%-44s %10s %7sms %7sms\n' "caddy $(caddy version 2>/dev/null | cut -d' ' -f1)" "$c_rps" "$c_p50" "$c_p99"
+  echo "proxy: builtin/caddy $(awk -v b="$b_rps" -v c="$c_rps" 'BEGIN { printf "%.2f", b / c }') (the goal is more than 3)"
+fi
 echo "proxy: builtin $b_rps req/s p50 ${b_p50}ms p99 ${b_p99}ms; nginx $n_rps req/s p50 ${n_p50}ms p99 ${n_p99}ms; ratio $ratio"
 if awk -v r="$ratio" -v m="$min_ratio" 'BEGIN { exit !(r < m) }'; then
   fail "the built-in proxy is under ${min_ratio}x nginx's throughput"
