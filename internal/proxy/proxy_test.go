@@ -85,3 +85,11 @@ func TestHostErrors(t *testing.T) {
 		t.Errorf("nil: %v %v", byHost, rest)
 	}
 }
+
+// A consumer the router has not applied yet is pending, not routed.
+func TestStatusBeforeASync(t *testing.T) {
+	var s Syncer
+	if st := s.Status(Key{model.KindProxy, 1}); st.State != Pending || st.Router != model.RouterBuiltin {
+		t.Errorf("status before any sync: %+v", st)
+	}
+}

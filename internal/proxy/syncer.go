@@ -31,6 +31,7 @@ type Key struct {
 // Route states a consumer shows beyond the route's own State.
 const (
 	NoRoute  = "none"     // no name to route (no domain set)
+	Pending  = "pending"  // not applied yet: the router is being reached
 	Conflict = "conflict" // the router holds the name for an entry not ours
 	Failed   = "error"    // the router refused or could not be reached
 )
@@ -38,7 +39,7 @@ const (
 // Status is how a consumer's route stands after the last sync, for the API.
 type Status struct {
 	Router string `json:"router"` // model.RouterBuiltin or model.RouterNPM
-	State  string `json:"state"`  // a State, NoRoute, Conflict or Failed
+	State  string `json:"state"`  // a State, NoRoute, Pending, Conflict or Failed
 	URL    string `json:"url,omitempty"`
 	Error  string `json:"error,omitempty"`
 }
@@ -75,6 +76,7 @@ type Syncer struct {
 	npm      Router        // the NPM router of npmCfg; nil while the built-in one is chosen
 	npmCfg   model.NPMConfig
 	status   atomic.Pointer[map[Key]Status]
+	router   atomic.Value // string: the router of the last sync
 }
 
 // Status reports the route of a consumer as the last sync left it.
@@ -84,7 +86,11 @@ func (s *Syncer) Status(k Key) Status {
 			return st
 		}
 	}
-	return Status{Router: model.RouterBuiltin, State: NoRoute}
+	router, _ := s.router.Load().(string)
+	if router == "" {
+		router = model.RouterBuiltin
+	}
+	return Status{Router: router, State: Pending}
 }
 
 // Sync rebuilds the table from the store and applies it. It returns the
@@ -121,6 +127,7 @@ func (s *Syncer) Sync(ctx context.Context) error {
 		applyErr = s.Builtin.Apply(ctx, routes)
 	}
 	s.remote.Store(cfg.Router == model.RouterNPM)
+	s.router.Store(cfg.Router)
 	ids, status := s.outcome(cfg.Router, routes, applyErr, instances, proxies)
 	s.status.Store(&status)
 	changed, err := s.Store.SetRouteIDs(ctx, ids)
