@@ -8,6 +8,7 @@ import {
 	portValue,
 	safeNextPath,
 	sentence,
+	stateBadge,
 	statusTone
 } from './format';
 import { makeProxy } from './test/factories';
@@ -114,5 +115,18 @@ describe('formatExpiry', () => {
 	it('says Expired from the expiry on', () => {
 		expect(formatExpiry('2026-11-27T21:00:00Z', now, utc)).toBe('Expired');
 		expect(formatExpiry('2026-01-01T00:00:00Z', now, utc)).toBe('Expired');
+	});
+});
+
+describe('stateBadge', () => {
+	const table = { up: { label: 'Up', tone: 'ok' as const, description: 'It runs.' } };
+
+	it("gives a known state's badge", () => {
+		expect(stateBadge(table, 'up')).toEqual({ label: 'Up', tone: 'ok', description: 'It runs.' });
+	});
+
+	it('shows an unknown state as it is, neutral, and is not fooled by names of Object.prototype', () => {
+		expect(stateBadge(table, 'half_open')).toEqual({ label: 'half open', tone: 'neutral', description: '' });
+		expect(stateBadge(table, 'constructor')).toEqual({ label: 'constructor', tone: 'neutral', description: '' });
 	});
 });

@@ -15,6 +15,23 @@ export function formatDateTime(iso: string | null | undefined, format = dateTime
 /** A badge's colour: green, blue, grey, red, neutral, amber, purple. */
 export type Tone = 'ok' | 'busy' | 'off' | 'bad' | 'neutral' | 'warn' | 'moved';
 
+/** A state as a badge shows it: its word, its colour and what it means. */
+export interface StateBadge {
+	label: string;
+	tone: Tone;
+	/** For a filter's or a badge's description; "" for an unknown state. */
+	description: string;
+}
+
+/**
+ * The badge of `state` in `table`; an unknown state (one a newer server
+ * sends) readable as it is ("half_open" as "half open"), in a neutral badge.
+ */
+export function stateBadge(table: Readonly<Record<string, StateBadge>>, state: string): StateBadge {
+	if (Object.prototype.hasOwnProperty.call(table, state)) return table[state];
+	return { label: state.replace(/_/g, ' '), tone: 'neutral', description: '' };
+}
+
 /** The colour of an instance's status badge. */
 export function statusTone(status: InstanceStatus | string): Tone {
 	switch (status) {
