@@ -145,22 +145,22 @@ describe('proxyFormChanged', () => {
 });
 
 describe('npmTestView', () => {
-	it('counts the hosts of a test that worked', () => {
+	it("gives NPM's answer of a test that worked, which counts the hosts", () => {
 		const message = 'Logged in to http://npm:81 as admin@example.com; the account sees 3 proxy hosts.';
-		expect(npmTestView({ ok: true, hosts: 3, message })).toEqual({
-			ok: true,
-			headline: 'Connection works: the account sees 3 proxy hosts.',
-			message
-		});
-		expect(npmTestView({ ok: true, hosts: 1, message: '' }).headline).toBe('Connection works: the account sees 1 proxy host.');
-		expect(npmTestView({ ok: true, hosts: 0, message: '' }).headline).toBe('Connection works: the account sees 0 proxy hosts.');
+		expect(npmTestView({ ok: true, hosts: 3, message })).toEqual({ ok: true, headline: 'Connection works.', message });
+	});
+
+	it('counts the hosts itself when the API says nothing more', () => {
+		expect(npmTestView({ ok: true, hosts: 1, message: '' }).message).toBe('The account sees 1 proxy host.');
+		expect(npmTestView({ ok: true, hosts: 0, message: ' ' }).message).toBe('The account sees 0 proxy hosts.');
 	});
 
 	it("gives NPM's refusal of a test that failed", () => {
-		expect(npmTestView({ ok: false, hosts: 0, message: 'npm: login: 401 Invalid password ' })).toEqual({
+		expect(npmTestView({ ok: false, hosts: 0, message: 'npm: login: 400 Invalid email or password ' })).toEqual({
 			ok: false,
-			headline: 'Connection failed',
-			message: 'npm: login: 401 Invalid password'
+			headline: 'Connection failed.',
+			message: 'npm: login: 400 Invalid email or password'
 		});
+		expect(npmTestView({ ok: false, hosts: 0, message: '' }).message).toBe('Nginx Proxy Manager gave no reason.');
 	});
 });

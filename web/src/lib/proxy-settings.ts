@@ -111,16 +111,16 @@ export function proxyFormChanged(v: ProxyFormValues, s: Settings): boolean {
 
 export interface NpmTestView {
 	ok: boolean;
-	/** One line for the whole test, e.g. "Connection works: the account sees 3 proxy hosts." */
+	/** One line for the whole test: "Connection works." or "Connection failed." */
 	headline: string;
-	/** NPM's answer or why it failed; "" when the API said nothing more. */
+	/** NPM's answer (the hosts the account sees) or why it failed. */
 	message: string;
 }
 
 /** The outcome of a connection test to NPM. */
 export function npmTestView(result: NpmTestResult): NpmTestView {
 	const message = result.message?.trim() ?? '';
-	if (!result.ok) return { ok: false, headline: 'Connection failed', message };
+	if (!result.ok) return { ok: false, headline: 'Connection failed.', message: message || 'Nginx Proxy Manager gave no reason.' };
 	const n = result.hosts;
-	return { ok: true, headline: `Connection works: the account sees ${n} proxy ${n === 1 ? 'host' : 'hosts'}.`, message };
+	return { ok: true, headline: 'Connection works.', message: message || `The account sees ${n} proxy ${n === 1 ? 'host' : 'hosts'}.` };
 }
