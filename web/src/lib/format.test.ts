@@ -4,7 +4,6 @@ import {
 	formatDateTime,
 	formatExpiry,
 	formatDuration,
-	hrefForFqdn,
 	portValue,
 	safeNextPath,
 	sentence,
@@ -50,14 +49,6 @@ describe('safeNextPath', () => {
 		for (const next of [null, '', 'proxies', '//evil.example', '/\\evil.example', 'https://evil.example/', '/login', '/login?next=/x']) {
 			expect(safeNextPath(next)).toBe('/instances');
 		}
-	});
-});
-
-describe('hrefForFqdn', () => {
-	it("follows the UI's scheme, https unless it is http", () => {
-		expect(hrefForFqdn('web.example.com', 'http:')).toBe('http://web.example.com/');
-		expect(hrefForFqdn('web.example.com', 'https:')).toBe('https://web.example.com/');
-		expect(hrefForFqdn('web.example.com', 'javascript:')).toBe('https://web.example.com/');
 	});
 });
 

@@ -50,12 +50,6 @@ export function safeNextPath(next: string | null | undefined, fallback = '/insta
 	return next;
 }
 
-/** A link to a served name, in the scheme the UI itself is served with. */
-export function hrefForFqdn(fqdn: string, protocol = 'https:'): string {
-	const scheme = protocol === 'http:' ? 'http:' : 'https:';
-	return `${scheme}//${fqdn}/`;
-}
-
 /** A form's port input as a number for the API; 0 (refused by the API) when not a whole number. */
 export function portValue(value: unknown): number {
 	const n = typeof value === 'number' ? value : Number(String(value ?? '').trim() || NaN);
