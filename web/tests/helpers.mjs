@@ -89,7 +89,7 @@ export async function waitForHealthz(url, proc, timeoutMs) {
 /**
  * Start `docker-watcher serve` on free 127.0.0.1 ports with the given extra
  * environment, wait until it is healthy and check it serves the built UI.
- * @returns {Promise<{server: ReturnType<typeof startProcess>, baseURL: string}>}
+ * @returns {Promise<{server: ReturnType<typeof startProcess>, baseURL: string, proxyPort: number}>}
  */
 export async function startDockerWatcher(binary, dataDir, env) {
 	const [apiPort, proxyPort] = [await freePort(), await freePort()];
@@ -109,7 +109,7 @@ export async function startDockerWatcher(binary, dataDir, env) {
 		await stopProcess(server.child); // the caller never got it to stop
 		throw err;
 	}
-	return { server, baseURL };
+	return { server, baseURL, proxyPort };
 }
 
 /**
@@ -213,22 +213,49 @@ export function screenshotOnFailure(getPage, getLogs) {
 }
 
 /**
- * The Cloudflare API emulator's binary: CF_EMULATOR_BINARY, or built from
- * ./cmd/cf-emulator into `dir`.
+ * A command of the repository: the binary `envVar` names, or built from
+ * ./cmd/`name` into `dir`.
  */
-export async function emulatorBinary(dir) {
-	if (process.env.CF_EMULATOR_BINARY) {
-		const bin = path.resolve(process.env.CF_EMULATOR_BINARY);
-		if (!existsSync(bin)) throw new Error(`CF_EMULATOR_BINARY=${bin} does not exist`);
+async function repoCommand(dir, name, envVar, what) {
+	if (process.env[envVar]) {
+		const bin = path.resolve(process.env[envVar]);
+		if (!existsSync(bin)) throw new Error(`${envVar}=${bin} does not exist`);
 		return bin;
 	}
-	const bin = path.join(dir, 'cf-emulator');
+	const bin = path.join(dir, name);
 	try {
-		await promisify(execFile)('go', ['build', '-o', bin, './cmd/cf-emulator'], { cwd: repoDir, timeout: 300_000 });
+		await promisify(execFile)('go', ['build', '-o', bin, `./cmd/${name}`], { cwd: repoDir, timeout: 300_000 });
 	} catch (err) {
-		throw new Error(`could not build the Cloudflare API emulator (set CF_EMULATOR_BINARY to skip building): ${err}`);
+		throw new Error(`could not build ${what} (set ${envVar} to skip building): ${err}`);
 	}
 	return bin;
+}
+
+/** The Cloudflare API emulator's binary: CF_EMULATOR_BINARY, or built from ./cmd/cf-emulator into `dir`. */
+export const emulatorBinary = (dir) => repoCommand(dir, 'cf-emulator', 'CF_EMULATOR_BINARY', 'the Cloudflare API emulator');
+
+/** Nginx Proxy Manager's API emulator: NPM_EMULATOR_BINARY, or built from ./cmd/npm-emulator into `dir`. */
+export const npmEmulatorBinary = (dir) =>
+	repoCommand(dir, 'npm-emulator', 'NPM_EMULATOR_BINARY', "Nginx Proxy Manager's API emulator");
+
+/**
+ * Start the NPM emulator on a free port with one admin user and read its
+ * base URL (ending in /api) from what it prints.
+ * @param {string} bin
+ * @param {{email: string, password: string}} user
+ * @returns {Promise<{emulator: ReturnType<typeof startProcess>, baseURL: string}>}
+ */
+export async function startNpmEmulator(bin, { email, password }) {
+	const emulator = startProcess(bin, ['--listen', '127.0.0.1:0', '--email', email, '--password', password]);
+	const deadline = Date.now() + 15_000;
+	while (Date.now() < deadline) {
+		if (exited(emulator.child)) throw new Error(`npm-emulator exited with ${emulator.child.exitCode}:\n${emulator.log}`);
+		const base = /^base URL:\s*(\S+)/m.exec(emulator.log);
+		if (base) return { emulator, baseURL: base[1] };
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	await stopProcess(emulator.child);
+	throw new Error(`npm-emulator printed no base URL within 15 s:\n${emulator.log}`);
 }
 
 /**
@@ -375,6 +402,20 @@ export function apiClient(getPage, getBaseURL) {
 }
 
 /**
+ * Log in as admin on the login page and land on `next`.
+ * @param {import('playwright-core').Page} page
+ * @param {string} password
+ * @param {string} next a path, e.g. "/settings"
+ */
+export async function logIn(page, password, next) {
+	await page.goto(`/login?next=${encodeURIComponent(next)}`);
+	await page.getByLabel('User name').fill('admin');
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Log in' }).click();
+	await page.waitForURL((url) => url.pathname === next);
+}
+
+/**
  * Run `action` (a click) and return the answer of `method pathname` it caused.
  * @param {import('playwright-core').Page} page
  * @param {() => Promise<unknown>} action
@@ -388,33 +429,33 @@ export async function answerOf(page, action, method, pathname) {
 }
 
 /**
- * The set-up of a DNS browser test: the emulator with `zones`, a gate in
- * front of it (closed until the test opens it), Docker Watcher reaching the
- * emulator through the gate, and chromium on Docker Watcher's UI. `start`
- * in `before`, `stop` in `after` (it stops what started, also after a
- * failed start). The binary is DW_BINARY, else bin/docker-watcher; the
- * admin password and the emulator's token (DNS edit on every zone) are
- * random.
- * @param {{name: string, zones: string[]}} options
+ * The set-up of a browser test: a temporary folder, the services the test
+ * needs, Docker Watcher (DW_BINARY, else bin/docker-watcher, with a random
+ * admin password) and chromium on its UI. `start` in `before`, `stop` in
+ * `after`: it stops what started, also after a failed start.
+ *
+ * `services(stack, defer)` starts the services once the folder exists:
+ * `defer(fn)` each one's stop as soon as it runs (stopped last first); it
+ * gives Docker Watcher's extra environment and the services' logs.
+ * @param {{name: string, services?: (stack: any, defer: (stop: () => unknown) => void) =>
+ *   Promise<{env?: Record<string, string>, logs?: () => Record<string, string>} | void>}} options
  */
-export function dnsTestStack({ name, zones }) {
+export function browserStack({ name, services }) {
 	const binary = path.resolve(webDir, process.env.DW_BINARY || '../bin/docker-watcher');
 	const password = randomBytes(18).toString('base64url');
-	const token = 'cf-' + randomBytes(24).toString('hex');
 	const page = () => /** @type {import('playwright-core').Page} */ (stack.page);
+	/** @type {(() => unknown)[]} */
+	const stops = [];
+	/** @type {() => Record<string, string>} */
+	let serviceLogs = () => ({});
 	const stack = {
-		token,
+		password,
 		tmpDir: '',
-		/** @type {ReturnType<typeof startProcess> | undefined} */
-		emulator: undefined,
-		/** @type {Awaited<ReturnType<typeof startGate>> | undefined} */
-		gate: undefined,
 		/** @type {ReturnType<typeof startProcess> | undefined} */
 		server: undefined,
 		baseURL: '',
-		cfBaseURL: '',
-		/** Zone ids by name, as the emulator printed them. */
-		zoneIds: new Map(),
+		/** The built-in proxy's port on 127.0.0.1. */
+		proxyPort: 0,
 		/** @type {import('playwright-core').Browser | undefined} */
 		browser: undefined,
 		/** @type {import('playwright-core').Page | undefined} */
@@ -422,51 +463,75 @@ export function dnsTestStack({ name, zones }) {
 		/** Uncaught errors of the page. */
 		pageErrors: [],
 		async start() {
-			assert.ok(existsSync(binary), `no binary at ${binary}: build it (go build -o bin/docker-watcher ./cmd/docker-watcher) or set DW_BINARY`);
+			assert.ok(existsSync(binary), `no binary at ${binary}: build it (make build) or set DW_BINARY`);
 			assert.ok(existsSync(chromiumPath), `no chromium at ${chromiumPath}: apt-get install chromium`);
 			stack.tmpDir = await mkdtemp(path.join(os.tmpdir(), `dw-e2e-${name}-`));
-			({ emulator: stack.emulator, baseURL: stack.cfBaseURL, zoneIds: stack.zoneIds } = await startEmulator(
-				await emulatorBinary(stack.tmpDir),
-				{ token, zones }
+			const started = (await services?.(stack, (stop) => stops.push(stop))) || {};
+			if (started.logs) serviceLogs = started.logs;
+			({ server: stack.server, baseURL: stack.baseURL, proxyPort: stack.proxyPort } = await startDockerWatcher(
+				binary,
+				path.join(stack.tmpDir, 'data'),
+				{ DW_ADMIN_PASSWORD: password, ...started.env }
 			));
-			stack.gate = await startGate(stack.cfBaseURL);
-			({ server: stack.server, baseURL: stack.baseURL } = await startDockerWatcher(binary, path.join(stack.tmpDir, 'data'), {
-				DW_ADMIN_PASSWORD: password,
-				DW_CLOUDFLARE_API_URL: stack.gate.baseURL
-			}));
 			({ browser: stack.browser, page: stack.page } = await openPage(stack.baseURL, stack.pageErrors));
 		},
 		async stop() {
 			await stack.browser?.close().catch(() => {});
 			await stopProcess(stack.server?.child);
-			await stack.gate?.close();
-			await stopProcess(stack.emulator?.child);
+			while (stops.length > 0) await stops.pop()?.();
 			if (stack.tmpDir) await rm(stack.tmpDir, { recursive: true, force: true });
 		},
 		/** The page, once started. */
 		p: page,
-		/** Calls to the emulator itself (not through the gate). */
-		cf: cfClient(() => stack.cfBaseURL, token),
 		...apiClient(page, () => stack.baseURL),
 		/** Run `action` and return the answer of `method pathname` it caused. */
 		answerOf: (/** @type {() => Promise<unknown>} */ action, /** @type {string} */ method, /** @type {string} */ pathname) =>
 			answerOf(page(), action, method, pathname),
 		/** Log in as admin and land on `next`. */
-		async logIn(/** @type {string} */ next) {
-			await page().goto(`/login?next=${encodeURIComponent(next)}`);
-			await page().getByLabel('User name').fill('admin');
-			await page().getByLabel('Password').fill(password);
-			await page().getByRole('button', { name: 'Log in' }).click();
-			await page().waitForURL((url) => url.pathname === next);
-		},
+		logIn: (/** @type {string} */ next) => logIn(page(), password, next),
 		/** The logs to keep when a test fails, by file name. */
 		logs() {
-			return {
-				[`${name}-server.log`]: stack.server?.log ?? '',
-				[`${name}-cf-emulator.log`]: stack.emulator?.log ?? '',
-				[`${name}-gate.log`]: stack.gate?.log.join('\n') ?? ''
-			};
+			return { [`${name}-server.log`]: stack.server?.log ?? '', ...serviceLogs() };
 		}
 	};
+	return stack;
+}
+
+/**
+ * The set-up of a DNS browser test (browserStack): the emulator with
+ * `zones`, a gate in front of it (closed until the test opens it), and
+ * Docker Watcher reaching the emulator through the gate. The emulator's
+ * token (DNS edit on every zone) is random.
+ * @param {{name: string, zones: string[]}} options
+ */
+export function dnsTestStack({ name, zones }) {
+	const token = 'cf-' + randomBytes(24).toString('hex');
+	const base = browserStack({
+		name,
+		async services(s, defer) {
+			const { emulator, baseURL, zoneIds } = await startEmulator(await emulatorBinary(s.tmpDir), { token, zones });
+			defer(() => stopProcess(emulator.child));
+			Object.assign(s, { emulator, cfBaseURL: baseURL, zoneIds });
+			const gate = await startGate(baseURL);
+			defer(() => gate.close());
+			s.gate = gate;
+			return {
+				env: { DW_CLOUDFLARE_API_URL: gate.baseURL },
+				logs: () => ({ [`${name}-cf-emulator.log`]: emulator.log, [`${name}-gate.log`]: gate.log.join('\n') })
+			};
+		}
+	});
+	const stack = Object.assign(base, {
+		token,
+		/** @type {ReturnType<typeof startProcess> | undefined} */
+		emulator: undefined,
+		/** @type {Awaited<ReturnType<typeof startGate>> | undefined} */
+		gate: undefined,
+		cfBaseURL: '',
+		/** Zone ids by name, as the emulator printed them. */
+		zoneIds: new Map(),
+		/** Calls to the emulator itself (not through the gate). */
+		cf: cfClient(() => stack.cfBaseURL, token)
+	});
 	return stack;
 }

@@ -1,6 +1,6 @@
 /** Pure logic of the DNS records page: state badges, sync reports, plan lines. */
 
-import type { Tone } from './format';
+import { stateBadge, type StateBadge, type Tone } from './format';
 import type {
 	DnsCleanup,
 	DnsConsumerKind,
@@ -12,14 +12,7 @@ import type {
 	DnsSyncReport
 } from './types/dns';
 
-interface StateInfo {
-	label: string;
-	tone: Tone;
-	/** What the state means, for the filter and the badge's description. */
-	description: string;
-}
-
-const STATES: Record<DnsRecordState, StateInfo> = {
+const STATES: Record<DnsRecordState, StateBadge> = {
 	synced: { label: 'Synced', tone: 'ok', description: 'The record is at the provider as expected.' },
 	pending: { label: 'Pending', tone: 'neutral', description: 'Expected, not yet at the provider.' },
 	grace: {
@@ -44,18 +37,16 @@ const STATES: Record<DnsRecordState, StateInfo> = {
 	}
 };
 
-function stateInfo(state: string): StateInfo | undefined {
-	return Object.prototype.hasOwnProperty.call(STATES, state) ? STATES[state as DnsRecordState] : undefined;
-}
+const stateInfo = (state: string): StateBadge => stateBadge(STATES, state);
 
 /** A record state for people: "Synced", "Grace period"; an unknown one readable as it is. */
 export function recordStateLabel(state: DnsRecordState | string): string {
-	return stateInfo(state)?.label ?? state.replace(/_/g, ' ');
+	return stateInfo(state).label;
 }
 
 /** The colour of a record state's badge. */
 export function recordStateTone(state: DnsRecordState | string): Tone {
-	return stateInfo(state)?.tone ?? 'neutral';
+	return stateInfo(state).tone;
 }
 
 /** The class list of a record state's badge, e.g. "badge tone-ok". */
@@ -65,7 +56,7 @@ export function recordStateClass(state: DnsRecordState | string): string {
 
 /** What a record state means; "" for an unknown one. */
 export function recordStateDescription(state: DnsRecordState | string): string {
-	return stateInfo(state)?.description ?? '';
+	return stateInfo(state).description;
 }
 
 const KIND_LABELS: Record<DnsConsumerKind, string> = { instance: 'Instance', proxy: 'Proxy' };

@@ -4,10 +4,10 @@ import {
 	formatDateTime,
 	formatExpiry,
 	formatDuration,
-	hrefForFqdn,
 	portValue,
 	safeNextPath,
 	sentence,
+	stateBadge,
 	statusTone
 } from './format';
 import { makeProxy } from './test/factories';
@@ -49,14 +49,6 @@ describe('safeNextPath', () => {
 		for (const next of [null, '', 'proxies', '//evil.example', '/\\evil.example', 'https://evil.example/', '/login', '/login?next=/x']) {
 			expect(safeNextPath(next)).toBe('/instances');
 		}
-	});
-});
-
-describe('hrefForFqdn', () => {
-	it("follows the UI's scheme, https unless it is http", () => {
-		expect(hrefForFqdn('web.example.com', 'http:')).toBe('http://web.example.com/');
-		expect(hrefForFqdn('web.example.com', 'https:')).toBe('https://web.example.com/');
-		expect(hrefForFqdn('web.example.com', 'javascript:')).toBe('https://web.example.com/');
 	});
 });
 
@@ -114,5 +106,18 @@ describe('formatExpiry', () => {
 	it('says Expired from the expiry on', () => {
 		expect(formatExpiry('2026-11-27T21:00:00Z', now, utc)).toBe('Expired');
 		expect(formatExpiry('2026-01-01T00:00:00Z', now, utc)).toBe('Expired');
+	});
+});
+
+describe('stateBadge', () => {
+	const table = { up: { label: 'Up', tone: 'ok' as const, description: 'It runs.' } };
+
+	it("gives a known state's badge", () => {
+		expect(stateBadge(table, 'up')).toEqual({ label: 'Up', tone: 'ok', description: 'It runs.' });
+	});
+
+	it('shows an unknown state as it is, neutral, and is not fooled by names of Object.prototype', () => {
+		expect(stateBadge(table, 'half_open')).toEqual({ label: 'half open', tone: 'neutral', description: '' });
+		expect(stateBadge(table, 'constructor')).toEqual({ label: 'constructor', tone: 'neutral', description: '' });
 	});
 });

@@ -15,6 +15,23 @@ export function formatDateTime(iso: string | null | undefined, format = dateTime
 /** A badge's colour: green, blue, grey, red, neutral, amber, purple. */
 export type Tone = 'ok' | 'busy' | 'off' | 'bad' | 'neutral' | 'warn' | 'moved';
 
+/** A state as a badge shows it: its word, its colour and what it means. */
+export interface StateBadge {
+	label: string;
+	tone: Tone;
+	/** For a filter's or a badge's description; "" for an unknown state. */
+	description: string;
+}
+
+/**
+ * The badge of `state` in `table`; an unknown state (one a newer server
+ * sends) readable as it is ("half_open" as "half open"), in a neutral badge.
+ */
+export function stateBadge(table: Readonly<Record<string, StateBadge>>, state: string): StateBadge {
+	if (Object.prototype.hasOwnProperty.call(table, state)) return table[state];
+	return { label: state.replace(/_/g, ' '), tone: 'neutral', description: '' };
+}
+
 /** The colour of an instance's status badge. */
 export function statusTone(status: InstanceStatus | string): Tone {
 	switch (status) {
@@ -31,12 +48,6 @@ export function safeNextPath(next: string | null | undefined, fallback = '/insta
 	if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
 	if (next === '/login' || next.startsWith('/login?') || next.startsWith('/login/')) return fallback;
 	return next;
-}
-
-/** A link to a served name, in the scheme the UI itself is served with. */
-export function hrefForFqdn(fqdn: string, protocol = 'https:'): string {
-	const scheme = protocol === 'http:' ? 'http:' : 'https:';
-	return `${scheme}//${fqdn}/`;
 }
 
 /** A form's port input as a number for the API; 0 (refused by the API) when not a whole number. */

@@ -1,18 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { jsonResponse, makeRecordList, makeSyncReport } from '$lib/test/factories';
+import { describe, expect, it } from 'vitest';
+import { jsonResponse, makeRecordList, makeSyncReport, mockFetch } from '$lib/test/factories';
 import { ApiError } from './client';
 import { deleteRecord, listRecords, listZones, planSync, recordsQuery, syncNow, testDns } from './dns';
 
-let fetchMock: ReturnType<typeof vi.fn<typeof fetch>>;
-
-beforeEach(() => {
-	fetchMock = vi.fn<typeof fetch>();
-	vi.stubGlobal('fetch', fetchMock);
-});
-
-afterEach(() => {
-	vi.unstubAllGlobals();
-});
+const fetchMock = mockFetch();
 
 describe('testDns', () => {
 	it('posts the fields to test and returns the checks', async () => {

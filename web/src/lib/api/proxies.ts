@@ -1,5 +1,5 @@
-import type { Proxy, ProxyInput } from '$lib/types/proxy';
-import { api } from './client';
+import type { Proxy, ProxyInput, RouteCheck } from '$lib/types/proxy';
+import { api, type RequestOptions } from './client';
 
 const base = '/api/proxies';
 
@@ -22,4 +22,13 @@ export function updateProxy(id: number, input: ProxyInput): Promise<Proxy> {
 
 export function deleteProxy(id: number): Promise<void> {
 	return api.del(`${base}/${id}`);
+}
+
+/**
+ * Ask whether the proxy's route answers: through the built-in proxy when it
+ * routes, else (NPM) at the target itself. A route that does not answer is
+ * `answers: false`, not an error.
+ */
+export function checkProxy(id: number, options?: RequestOptions): Promise<RouteCheck> {
+	return api.post<RouteCheck>(`${base}/${id}/check`, undefined, options);
 }

@@ -1,4 +1,5 @@
 /** Test data factories: a valid object with overrides. */
+import { afterEach, beforeEach, vi } from 'vitest';
 import type { DnsRecord, DnsRecordList, DnsSyncReport } from '$lib/types/dns';
 import type { Instance } from '$lib/types/instance';
 import type { Proxy } from '$lib/types/proxy';
@@ -14,7 +15,8 @@ export function makeProxy(overrides: Partial<Proxy> = {}): Proxy {
 		forward_scheme: 'http',
 		forward_host: '127.0.0.1',
 		forward_port: 3000,
-		proxy_route_id: 0,
+		proxy_route_id: 1,
+		route: { router: 'builtin', state: 'active', url: 'http://app.example.org:8081/' },
 		created_at: time,
 		updated_at: time,
 		...overrides
@@ -32,7 +34,8 @@ export function makeInstance(overrides: Partial<Instance> = {}): Instance {
 		status: 'running',
 		host_port: 32768,
 		container_id: 'abc123',
-		proxy_route_id: 0,
+		proxy_route_id: 1,
+		route: { router: 'builtin', state: 'active', url: 'http://web.example.com:8081/' },
 		last_error: '',
 		status_changed_at: time,
 		created_at: time,
@@ -59,6 +62,13 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
 		cloudflare_proxied: false,
 		dns_delete_grace_seconds: 600,
 		dns_sync_interval_seconds: 600,
+		proxy_provider: 'builtin',
+		npm_url: '',
+		npm_email: '',
+		npm_password_set: false,
+		npm_forward_host: '',
+		trusted_proxies: [],
+		proxy_access_log: false,
 		...overrides
 	};
 }
@@ -117,4 +127,20 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 		status,
 		headers: { 'Content-Type': 'application/json', ...headers }
 	});
+}
+
+/**
+ * A fetch mock in place of the global fetch for each test of the file,
+ * reset before each; call it at the top level of the file.
+ */
+export function mockFetch() {
+	const fetchMock = vi.fn<typeof fetch>();
+	beforeEach(() => {
+		fetchMock.mockReset();
+		vi.stubGlobal('fetch', fetchMock);
+	});
+	afterEach(() => {
+		vi.unstubAllGlobals();
+	});
+	return fetchMock;
 }

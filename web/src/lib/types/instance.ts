@@ -1,3 +1,5 @@
+import type { RouteStatus } from './proxy';
+
 export type InstanceStatus = 'deploying' | 'running' | 'stopped' | 'failed';
 
 export interface Instance {
@@ -11,6 +13,7 @@ export interface Instance {
 	host_port: number;
 	container_id: string;
 	proxy_route_id: number;
+	route: RouteStatus;
 	last_error: string;
 	/** When the status last changed; a stopped instance's grace period counts from it. */
 	status_changed_at: string;

@@ -1,3 +1,5 @@
+import type { Router } from './proxy';
+
 /** GET /api/settings (secrets masked: only whether one is set). */
 export interface Settings {
 	domain: string;
@@ -14,6 +16,16 @@ export interface Settings {
 	dns_delete_grace_seconds: number;
 	/** How often a sync runs by itself. */
 	dns_sync_interval_seconds: number;
+	proxy_provider: Router;
+	/** Nginx Proxy Manager's address, e.g. "http://npm.internal:81". */
+	npm_url: string;
+	npm_email: string;
+	npm_password_set: boolean;
+	/** Where NPM reaches the ports instances publish; "" is 127.0.0.1. */
+	npm_forward_host: string;
+	/** CIDRs, canonical ("127.0.0.1" is answered "127.0.0.1/32"); X-Forwarded-* is kept only from these. */
+	trusted_proxies: string[];
+	proxy_access_log: boolean;
 }
 
 export type DnsProvider = '' | 'cloudflare';
@@ -32,4 +44,32 @@ export interface SettingsUpdate {
 	cloudflare_proxied?: boolean;
 	dns_delete_grace_seconds?: number;
 	dns_sync_interval_seconds?: number;
+	proxy_provider?: Router;
+	npm_url?: string;
+	npm_email?: string;
+	/** Write-only; left out keeps the stored one, "" clears it. */
+	npm_password?: string;
+	npm_forward_host?: string;
+	/** At most 64 entries, each a CIDR or an address. */
+	trusted_proxies?: string[];
+	proxy_access_log?: boolean;
+}
+
+/**
+ * The body of POST /api/proxy/test: the NPM fields as typed; the ones left
+ * out are the stored ones.
+ */
+export interface NpmTestRequest {
+	npm_url?: string;
+	npm_email?: string;
+	npm_password?: string;
+	npm_forward_host?: string;
+}
+
+/** The answer of POST /api/proxy/test; ok false with NPM's refusal (or why it could not be reached) as the message. */
+export interface NpmTestResult {
+	ok: boolean;
+	/** The proxy hosts the account sees. */
+	hosts: number;
+	message: string;
 }
