@@ -10,6 +10,7 @@ describe('routeState', () => {
 			['deploying', 'Starting', 'busy'],
 			['conflict', 'Conflict', 'warn'],
 			['error', 'Error', 'bad'],
+			['pending', 'Pending', 'busy'],
 			['none', 'No route', 'neutral']
 		]);
 	});

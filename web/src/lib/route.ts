@@ -13,6 +13,7 @@ const STATES: Record<RouteState, StateBadge> = {
 		description: 'The router holds the name for an entry Docker Watcher did not create; it is left as it is.'
 	},
 	error: { label: 'Error', tone: 'bad', description: 'The router refused the route or could not be reached.' },
+	pending: { label: 'Pending', tone: 'busy', description: 'Not applied yet: the router is being reached (Nginx Proxy Manager is synced in the background).' },
 	none: { label: 'No route', tone: 'neutral', description: 'Not routed: no domain is set, or another proxy or instance has the name.' }
 };
 

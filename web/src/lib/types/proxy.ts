@@ -27,7 +27,7 @@ export type Router = 'builtin' | 'npm';
  * error (the router refused or could not be reached) and none (no name to
  * route) are the last sync's.
  */
-export const ROUTE_STATES = ['active', 'stopped', 'deploying', 'conflict', 'error', 'none'] as const;
+export const ROUTE_STATES = ['active', 'stopped', 'deploying', 'conflict', 'error', 'pending', 'none'] as const;
 
 export type RouteState = (typeof ROUTE_STATES)[number];
 
