@@ -20,6 +20,14 @@ type appInput struct {
 	PollIntervalSeconds *int              `json:"poll_interval_seconds"`
 	RegistryUsername    string            `json:"registry_username"`
 	RegistryPassword    *string           `json:"registry_password"` // write-only
+
+	HealthPath    *string            `json:"health_path"`
+	HealthHost    *string            `json:"health_host"`
+	MemoryMB      *int               `json:"memory_mb"`
+	CPUs          *float64           `json:"cpus"`
+	Volumes       *map[string]string `json:"volumes"`
+	RestartPolicy *string            `json:"restart_policy"`
+	VanishedTag   *string            `json:"vanished_tag"`
 }
 
 func (in appInput) applyTo(a *model.App) error {
@@ -31,6 +39,13 @@ func (in appInput) applyTo(a *model.App) error {
 	if in.RegistryPassword != nil {
 		a.RegistryPassword = *in.RegistryPassword
 	}
+	set(&a.HealthPath, in.HealthPath)
+	set(&a.HealthHost, in.HealthHost)
+	set(&a.MemoryMB, in.MemoryMB)
+	set(&a.CPUs, in.CPUs)
+	set(&a.Volumes, in.Volumes)
+	set(&a.RestartPolicy, in.RestartPolicy)
+	set(&a.VanishedTag, in.VanishedTag)
 	return a.Normalize()
 }
 
@@ -39,6 +54,13 @@ func (in appInput) applyTo(a *model.App) error {
 type appView struct {
 	model.App
 	RegistryPasswordSet bool `json:"registry_password_set"`
+}
+
+// set copies an optional field that was given.
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
 }
 
 func viewApp(a model.App) appView {

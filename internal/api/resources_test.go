@@ -265,8 +265,20 @@ func TestAppValidation(t *testing.T) {
 		{"env", map[string]string{"HAS SPACE": "x"}},
 		{"env", map[string]int{"A": 1}},
 		{"auto_deploy", "yes"},
-		{"poll_interval_seconds", 10},
+		{"poll_interval_seconds", 9},
 		{"poll_interval_seconds", 100000},
+		{"health_path", "healthz"},
+		{"health_path", "/a b"},
+		{"health_host", "bad host"},
+		{"memory_mb", 5},
+		{"cpus", 0.001},
+		{"cpus", 2000},
+		{"volumes", map[string]string{"data": "relative"}},
+		{"volumes", map[string]string{"data": "/"}},
+		{"volumes", map[string]string{"data": "/a/../b"}},
+		{"volumes", map[string]string{"-bad": "/data"}},
+		{"restart_policy", "sometimes"},
+		{"vanished_tag", "delete"},
 		{"registry_username", "two\nlines"},
 		{"registry_username", "bot "},
 		{"registry_username", "b\tot"},
@@ -351,5 +363,32 @@ func TestProxyDomainOfAnInstanceIs409(t *testing.T) {
 	e.expectError(e.do(e.client, "PUT", "/api/proxies/"+itoa(p.ID), body), http.StatusConflict, "domain")
 	if ps, _ := e.store.Proxies(t.Context()); len(ps) != 1 || ps[0].Domain != "other.example.com" {
 		t.Fatalf("proxies %+v", ps)
+	}
+}
+
+// How an app's containers run: set on create, kept by an update that
+// leaves the fields out, defaults otherwise.
+func TestAppRuntimeFields(t *testing.T) {
+	e := newEnv(t)
+	body := map[string]any{"name": "web", "image": "registry.example.com/team/web", "container_port": 8080,
+		"health_path": "/healthz?full=1", "health_host": "Web.Example.com", "memory_mb": 256, "cpus": 0.5,
+		"volumes": map[string]string{"web-data": "/var/lib/web"}, "restart_policy": "always", "vanished_tag": "remove"}
+	a := decodeInto[api.AppView](t, e.expect(e.do(e.client, "POST", "/api/apps", body), http.StatusCreated))
+	want := func(a api.AppView) bool {
+		return a.HealthPath == "/healthz?full=1" && a.HealthHost == "web.example.com" && a.MemoryMB == 256 && a.CPUs == 0.5 &&
+			a.Volumes["web-data"] == "/var/lib/web" && a.RestartPolicy == "always" && a.VanishedTag == "remove"
+	}
+	if !want(a) {
+		t.Fatalf("created %+v", a)
+	}
+	upd := map[string]any{"name": "web", "image": "registry.example.com/team/web", "container_port": 9090}
+	a = decodeInto[api.AppView](t, e.expect(e.do(e.client, "PUT", "/api/apps/"+itoa(a.ID), upd), http.StatusOK))
+	if !want(a) || a.ContainerPort != 9090 {
+		t.Fatalf("an update without them changed them: %+v", a)
+	}
+	plain := decodeInto[api.AppView](t, e.expect(e.do(e.client, "POST", "/api/apps",
+		map[string]any{"name": "plain", "image": "nginx", "container_port": 80}), http.StatusCreated))
+	if plain.RestartPolicy != "unless-stopped" || plain.VanishedTag != "keep" || plain.Volumes == nil || plain.LastCheckedAt != nil {
+		t.Fatalf("defaults: %+v", plain)
 	}
 }

@@ -27,7 +27,6 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/api"
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/config"
-	"github.com/dockerwatcher/docker-watcher/internal/consumer"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
 	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
@@ -202,11 +201,7 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 
 // openNPM makes the router of an Nginx Proxy Manager.
 func openNPM(c model.NPMConfig, owned map[string]int) (proxy.Router, error) {
-	forward := c.ForwardHost
-	if forward == "" {
-		forward = consumer.PublishAddress
-	}
-	return npm.New(npm.Options{URL: c.URL, Email: c.Email, Password: c.Password, ForwardHost: forward, Owned: owned})
+	return npm.New(npm.Options{URL: c.URL, Email: c.Email, Password: c.Password, ForwardHost: c.ForwardHost, Owned: owned})
 }
 
 // testNPM logs in to an NPM and lists its proxy hosts.

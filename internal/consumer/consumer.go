@@ -11,10 +11,6 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 )
 
-// PublishAddress is where instances' container ports are published on
-// this host; the deploy issue makes it the setting docker_publish_address.
-const PublishAddress = "127.0.0.1"
-
 // Target is where a consumer's traffic goes.
 type Target struct {
 	Scheme string // "http" or "https"
@@ -50,7 +46,7 @@ func List(instances []model.Instance, proxies []model.Proxy, s model.Settings, n
 			continue
 		}
 		c := Consumer{Kind: model.KindInstance, ID: in.ID, Name: in.Subdomain, FQDN: fqdn,
-			Target: Target{Scheme: "http", Host: PublishAddress, Port: in.HostPort}}
+			Target: Target{Scheme: "http", Host: s.PublishTarget(), Port: in.HostPort}}
 		switch in.Status {
 		case model.StatusRunning:
 		case model.StatusStopped, model.StatusFailed, model.StatusDeploying:

@@ -30,9 +30,9 @@ func TestList(t *testing.T) {
 		active bool
 		target Target
 	}{
-		{"run.example.com", model.KindInstance, true, Target{"http", PublishAddress, 32768}},
-		{"recent.example.com", model.KindInstance, false, Target{"http", PublishAddress, 0}},
-		{"deploying.example.com", model.KindInstance, false, Target{"http", PublishAddress, 0}},
+		{"run.example.com", model.KindInstance, true, Target{"http", "127.0.0.1", 32768}},
+		{"recent.example.com", model.KindInstance, false, Target{"http", "127.0.0.1", 0}},
+		{"deploying.example.com", model.KindInstance, false, Target{"http", "127.0.0.1", 0}},
 		{"shop.example.org", model.KindProxy, true, Target{"https", "10.0.0.5", 8443}},
 	}
 	if len(cs) != len(tests) {

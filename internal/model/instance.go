@@ -22,6 +22,11 @@ type Instance struct {
 	Status       string `json:"status"`
 	ProxyRouteID int64  `json:"proxy_route_id"` // 0: no route
 	LastError    string `json:"last_error"`
+	// ImageID is the image the container runs; PreviousDigest and
+	// PreviousImageID the one it replaced, kept for a rollback.
+	ImageID         string `json:"image_id"`
+	PreviousDigest  string `json:"previous_digest"`
+	PreviousImageID string `json:"-"`
 	// StatusChangedAt is when Status last changed; a stopped instance's
 	// grace period counts from it.
 	StatusChangedAt time.Time `json:"status_changed_at"`

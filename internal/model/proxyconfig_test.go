@@ -11,11 +11,7 @@ import (
 func TestProxySettings(t *testing.T) {
 	base := Settings{DNSTTL: 1, DNSSyncIntervalSeconds: 3600}
 	npm := `"proxy_provider":"npm","npm_url":"http://npm.internal:81","npm_email":"admin@example.com","npm_password":"pw"`
-	tests := []struct {
-		patch string
-		field string // of the error; "" when valid
-		check func(Settings) bool
-	}{
+	tests := []patchCase{
 		{`{}`, "", func(s Settings) bool {
 			return s.Proxy().Router == RouterBuiltin && s.View().ProxyProvider == RouterBuiltin
 		}},
@@ -50,6 +46,21 @@ func TestProxySettings(t *testing.T) {
 		{`{"trusted_proxies":[` + strings.Repeat(`"10.0.0.1",`, 64) + `"10.0.0.2"]}`, "trusted_proxies", nil},
 		{`{"proxy_access_log":true}`, "", func(s Settings) bool { return s.Proxy().AccessLog }},
 	}
+	checkPatches(t, base, tests)
+}
+
+// patchCase is a settings patch and either the field its error names or
+// a check of the settings it gives.
+type patchCase struct {
+	patch string
+	field string // of the error; "" when valid
+	check func(Settings) bool
+}
+
+// checkPatches applies each patch to base: a refused one names its field
+// and leaves the settings as they were.
+func checkPatches(t *testing.T, base Settings, tests []patchCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.patch, func(t *testing.T) {
 			var p SettingsPatch
@@ -60,11 +71,8 @@ func TestProxySettings(t *testing.T) {
 			var fe *FieldError
 			switch {
 			case tt.field != "":
-				if !errors.As(err, &fe) || fe.Field != tt.field {
-					t.Fatalf("error %v, want one on field %q", err, tt.field)
-				}
-				if got != base {
-					t.Fatalf("a refused patch changed the settings: %+v", got)
+				if !errors.As(err, &fe) || fe.Field != tt.field || got != base {
+					t.Fatalf("error %v, want one on field %q, settings unchanged (%+v)", err, tt.field, got)
 				}
 			case err != nil:
 				t.Fatal(err)
@@ -73,4 +81,27 @@ func TestProxySettings(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDeploySettings(t *testing.T) {
+	base := Settings{DNSTTL: 1, DNSSyncIntervalSeconds: 3600}
+	tests := []patchCase{
+		{`{}`, "", func(s Settings) bool {
+			v := s.View()
+			return s.PublishAddress() == "127.0.0.1" && s.PublishTarget() == "127.0.0.1" && v.DeployTimeoutSeconds == 60 &&
+				v.DockerPublishAddress == "127.0.0.1" && !v.RegistryWebhookSecretSet
+		}},
+		{`{"docker_publish_address":"0.0.0.0"}`, "", func(s Settings) bool { return s.PublishTarget() == "127.0.0.1" }},
+		{`{"docker_publish_address":"[::]"}`, "", func(s Settings) bool { return s.DockerPublishAddress == "::" && s.PublishTarget() == "::1" }},
+		{`{"docker_publish_address":"::ffff:10.0.0.2"}`, "", func(s Settings) bool { return s.PublishTarget() == "10.0.0.2" }},
+		{`{"docker_publish_address":"localhost"}`, "docker_publish_address", nil},
+		{`{"deploy_timeout_seconds":5,"drain_timeout_seconds":0}`, "", func(s Settings) bool { return s.DeployTimeout().Seconds() == 5 }},
+		{`{"deploy_timeout_seconds":4}`, "deploy_timeout_seconds", nil},
+		{`{"deploy_timeout_seconds":3601}`, "deploy_timeout_seconds", nil},
+		{`{"drain_timeout_seconds":-1}`, "drain_timeout_seconds", nil},
+		{`{"registry_webhook_secret":"0123456789abcdef"}`, "", func(s Settings) bool { return s.View().RegistryWebhookSecretSet }},
+		{`{"registry_webhook_secret":"short"}`, "registry_webhook_secret", nil},
+		{`{"registry_webhook_secret":"0123456789abcdef\n"}`, "registry_webhook_secret", nil},
+	}
+	checkPatches(t, base, tests)
 }

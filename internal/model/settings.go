@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 
+	"time"
+
 	"github.com/dockerwatcher/docker-watcher/internal/dnsname"
 )
 
@@ -38,6 +40,11 @@ type Settings struct {
 	NPMForwardHost string
 	TrustedProxies string // comma-separated CIDRs, canonical
 	ProxyAccessLog bool
+
+	DockerPublishAddress  string // the address container ports are published on
+	DeployTimeoutSeconds  int    // a deploy must be healthy within it
+	DrainTimeoutSeconds   int    // in-flight requests to a replaced container may take this long
+	RegistryWebhookSecret string // secret: never returned, never logged
 }
 
 // SettingsPatch is a change to Settings: nil fields keep their value.
@@ -63,6 +70,11 @@ type SettingsPatch struct {
 	NPMForwardHost *string   `json:"npm_forward_host"`
 	TrustedProxies *[]string `json:"trusted_proxies"`
 	ProxyAccessLog *bool     `json:"proxy_access_log"`
+
+	DockerPublishAddress  *string `json:"docker_publish_address"`
+	DeployTimeoutSeconds  *int    `json:"deploy_timeout_seconds"`
+	DrainTimeoutSeconds   *int    `json:"drain_timeout_seconds"`
+	RegistryWebhookSecret *string `json:"registry_webhook_secret"`
 }
 
 // Apply returns s changed by p, normalised and validated. On error s is
@@ -87,6 +99,10 @@ func (p SettingsPatch) Apply(s Settings) (Settings, error) {
 	set(&n.NPMPassword, p.NPMPassword)
 	set(&n.NPMForwardHost, p.NPMForwardHost)
 	set(&n.ProxyAccessLog, p.ProxyAccessLog)
+	set(&n.DockerPublishAddress, p.DockerPublishAddress)
+	set(&n.DeployTimeoutSeconds, p.DeployTimeoutSeconds)
+	set(&n.DrainTimeoutSeconds, p.DrainTimeoutSeconds)
+	set(&n.RegistryWebhookSecret, p.RegistryWebhookSecret)
 	if p.TrustedProxies != nil {
 		for i, e := range *p.TrustedProxies {
 			if _, err := ParsePrefixes(e); err != nil || strings.Contains(e, ",") {
@@ -160,7 +176,69 @@ func (s *Settings) Normalize() error {
 		}
 		s.CloudflareZoneName = z
 	}
+	if err := s.normalizeDeploy(); err != nil {
+		return err
+	}
 	return s.normalizeProxy()
+}
+
+// Defaults of the deploy settings, also for a zero value.
+const (
+	DefaultPublishAddress       = "127.0.0.1"
+	DefaultDeployTimeoutSeconds = 60
+	DefaultDrainTimeoutSeconds  = 30
+)
+
+// normalizeDeploy validates how containers are deployed.
+func (s *Settings) normalizeDeploy() error {
+	if s.DockerPublishAddress != "" { // "": the default
+		a, err := netip.ParseAddr(strings.Trim(s.DockerPublishAddress, "[]"))
+		if err != nil || a.Zone() != "" {
+			return fieldErr("docker_publish_address", fmt.Sprintf("docker_publish_address must be an IP address like 127.0.0.1 (got %q)", s.DockerPublishAddress))
+		}
+		s.DockerPublishAddress = a.Unmap().String()
+	}
+	if d := s.DeployTimeoutSeconds; d != 0 && (d < 5 || d > 3600) { // 0: the default
+		return fieldErr("deploy_timeout_seconds", "deploy_timeout_seconds must be between 5 and 3600")
+	}
+	if d := s.DrainTimeoutSeconds; d < 0 || d > 3600 {
+		return fieldErr("drain_timeout_seconds", "drain_timeout_seconds must be between 0 and 3600")
+	}
+	if w := s.RegistryWebhookSecret; w != "" && (len(w) < 16 || len(w) > 256) {
+		return fieldErr("registry_webhook_secret", "registry_webhook_secret must be 16 to 256 characters (or empty: no webhook)")
+	}
+	return CheckCredential("registry_webhook_secret", s.RegistryWebhookSecret)
+}
+
+// PublishAddress is where container ports are published.
+func (s Settings) PublishAddress() string {
+	if s.DockerPublishAddress == "" {
+		return DefaultPublishAddress
+	}
+	return s.DockerPublishAddress
+}
+
+// DeployTimeout is how long a deploy may take to become healthy.
+func (s Settings) DeployTimeout() time.Duration {
+	if s.DeployTimeoutSeconds == 0 {
+		return DefaultDeployTimeoutSeconds * time.Second
+	}
+	return time.Duration(s.DeployTimeoutSeconds) * time.Second
+}
+
+// PublishTarget is where this host reaches a port published on the
+// publish address: the address itself, or loopback for "any address".
+func (s Settings) PublishTarget() string {
+	a, err := netip.ParseAddr(s.PublishAddress())
+	switch {
+	case err != nil:
+		return DefaultPublishAddress
+	case a.IsUnspecified() && a.Is6():
+		return "::1"
+	case a.IsUnspecified():
+		return DefaultPublishAddress
+	}
+	return a.String()
 }
 
 func isHex(s string, n int) bool {
@@ -199,6 +277,11 @@ type SettingsView struct {
 	NPMForwardHost string   `json:"npm_forward_host"`
 	TrustedProxies []string `json:"trusted_proxies"`
 	ProxyAccessLog bool     `json:"proxy_access_log"`
+
+	DockerPublishAddress     string `json:"docker_publish_address"`
+	DeployTimeoutSeconds     int    `json:"deploy_timeout_seconds"`
+	DrainTimeoutSeconds      int    `json:"drain_timeout_seconds"`
+	RegistryWebhookSecretSet bool   `json:"registry_webhook_secret_set"`
 }
 
 // View returns the settings as the API shows them, without secrets.
@@ -211,6 +294,8 @@ func (s Settings) View() SettingsView {
 		DNSDeleteGraceSeconds: s.DNSDeleteGraceSeconds, DNSSyncIntervalSeconds: s.DNSSyncIntervalSeconds,
 		ProxyProvider: s.Proxy().Router, NPMURL: s.NPMURL, NPMEmail: s.NPMEmail, NPMPasswordSet: s.NPMPassword != "",
 		NPMForwardHost: s.NPMForwardHost, TrustedProxies: prefixList(s.TrustedProxies), ProxyAccessLog: s.ProxyAccessLog,
+		DockerPublishAddress: s.PublishAddress(), DeployTimeoutSeconds: int(s.DeployTimeout() / time.Second),
+		DrainTimeoutSeconds: s.DrainTimeoutSeconds, RegistryWebhookSecretSet: s.RegistryWebhookSecret != "",
 	}
 }
 

@@ -10,10 +10,12 @@ import (
 // fuzzBases are settings a patch is applied to: normalised ones (as the
 // store holds them), and the zero value, which is not valid.
 var fuzzBases = []Settings{
-	{WildcardDNS: true, DNSTTL: 1, DNSDeleteGraceSeconds: 600, DNSSyncIntervalSeconds: 600},
+	{WildcardDNS: true, DNSTTL: 1, DNSDeleteGraceSeconds: 600, DNSSyncIntervalSeconds: 600,
+		DockerPublishAddress: "127.0.0.1", DeployTimeoutSeconds: 60, DrainTimeoutSeconds: 30},
 	{InstallationID: "0123456789abcdef", Domain: "example.com", PublicIPv4: "203.0.113.10", PublicIPv6: "2001:db8::1",
 		DNSProvider: ProviderCloudflare, CloudflareAPIToken: "tok", CloudflareZoneID: "0123456789abcdef0123456789abcdef",
-		CloudflareZoneName: "example.com", DNSTTL: 300, CloudflareProxied: true, DNSSyncIntervalSeconds: 60},
+		CloudflareZoneName: "example.com", DNSTTL: 300, CloudflareProxied: true, DNSSyncIntervalSeconds: 60,
+		DockerPublishAddress: "0.0.0.0", DeployTimeoutSeconds: 120, RegistryWebhookSecret: "0123456789abcdef"},
 	{},
 }
 
@@ -35,6 +37,8 @@ func FuzzSettingsPatchApply(f *testing.F) {
 		`{"dns_sync_interval_seconds":59}`, `{"dns_sync_interval_seconds":600,"dns_ttl":1}`,
 		`{"domain":"a.example.com","public_ipv4":"192.0.2.1","dns_ttl":120,"dns_sync_interval_seconds":3600}`,
 		`{"domain":null}`, `{"DOMAIN":"x.example"}`,
+		`{"docker_publish_address":"::"}`, `{"docker_publish_address":"localhost"}`, `{"deploy_timeout_seconds":4}`,
+		`{"drain_timeout_seconds":-1}`, `{"registry_webhook_secret":"short"}`, `{"registry_webhook_secret":""}`,
 	} {
 		for base := range fuzzBases {
 			f.Add([]byte(s), uint8(base))

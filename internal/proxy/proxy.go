@@ -68,7 +68,7 @@ func Table(instances []model.Instance, proxies []model.Proxy, s model.Settings) 
 		case model.StatusDeploying:
 			state = Deploying
 		}
-		add(Route{Host: fqdn, Target: targetURL(consumer.Target{Scheme: "http", Host: consumer.PublishAddress, Port: in.HostPort}),
+		add(Route{Host: fqdn, Target: targetURL(consumer.Target{Scheme: "http", Host: s.PublishTarget(), Port: in.HostPort}),
 			Kind: model.KindInstance, ID: in.ID, State: state})
 	}
 	for _, p := range proxies {

@@ -7,12 +7,13 @@ import (
 )
 
 const instanceColumns = `id, app_id, tag, digest, subdomain, container_id, host_port, status, proxy_route_id,
-	last_error, created_at, updated_at, status_changed_at`
+	last_error, created_at, updated_at, status_changed_at, image_id, previous_digest, previous_image_id`
 
 func scanInstance(sc interface{ Scan(...any) error }) (model.Instance, error) {
 	var i model.Instance
 	err := sc.Scan(&i.ID, &i.AppID, &i.Tag, &i.Digest, &i.Subdomain, &i.ContainerID, &i.HostPort, &i.Status,
-		&i.ProxyRouteID, &i.LastError, &i.CreatedAt, &i.UpdatedAt, &i.StatusChangedAt)
+		&i.ProxyRouteID, &i.LastError, &i.CreatedAt, &i.UpdatedAt, &i.StatusChangedAt, &i.ImageID, &i.PreviousDigest,
+		&i.PreviousImageID)
 	return i, err
 }
 
@@ -31,10 +32,11 @@ func (s *Store) Instance(ctx context.Context, id int64) (model.Instance, error) 
 func (s *Store) CreateInstance(ctx context.Context, i *model.Instance) error {
 	now := s.now()
 	err := s.db.QueryRowContext(ctx, `INSERT INTO instances (app_id, tag, digest, subdomain, container_id,
-		host_port, status, proxy_route_id, last_error, created_at, updated_at, status_changed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		host_port, status, proxy_route_id, last_error, created_at, updated_at, status_changed_at, image_id,
+		previous_digest, previous_image_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		i.AppID, i.Tag, i.Digest, i.Subdomain, i.ContainerID, i.HostPort, i.Status, i.ProxyRouteID,
-		i.LastError, now, now, now).Scan(&i.ID)
+		i.LastError, now, now, now, i.ImageID, i.PreviousDigest, i.PreviousImageID).Scan(&i.ID)
 	if err != nil {
 		return mapErr(err)
 	}

@@ -10,7 +10,8 @@ import (
 const settingsColumns = `installation_id, domain, public_ipv4, public_ipv6, wildcard_dns, dns_provider,
 	cloudflare_api_token, cloudflare_zone_id, cloudflare_zone_name, dns_ttl, cloudflare_proxied,
 	dns_delete_grace_seconds, dns_sync_interval_seconds,
-	proxy_provider, npm_url, npm_email, npm_password, npm_forward_host, trusted_proxies, proxy_access_log`
+	proxy_provider, npm_url, npm_email, npm_password, npm_forward_host, trusted_proxies, proxy_access_log,
+	docker_publish_address, deploy_timeout_seconds, drain_timeout_seconds, registry_webhook_secret`
 
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -22,7 +23,8 @@ func readSettings(ctx context.Context, q querier) (model.Settings, error) {
 		&s.InstallationID, &s.Domain, &s.PublicIPv4, &s.PublicIPv6, &s.WildcardDNS, &s.DNSProvider,
 		&s.CloudflareAPIToken, &s.CloudflareZoneID, &s.CloudflareZoneName, &s.DNSTTL, &s.CloudflareProxied,
 		&s.DNSDeleteGraceSeconds, &s.DNSSyncIntervalSeconds,
-		&s.ProxyProvider, &s.NPMURL, &s.NPMEmail, &s.NPMPassword, &s.NPMForwardHost, &s.TrustedProxies, &s.ProxyAccessLog)
+		&s.ProxyProvider, &s.NPMURL, &s.NPMEmail, &s.NPMPassword, &s.NPMForwardHost, &s.TrustedProxies, &s.ProxyAccessLog,
+		&s.DockerPublishAddress, &s.DeployTimeoutSeconds, &s.DrainTimeoutSeconds, &s.RegistryWebhookSecret)
 	return s, mapErr(err)
 }
 
@@ -50,12 +52,14 @@ func (s *Store) UpdateSettings(ctx context.Context, change func(model.Settings) 
 			wildcard_dns = ?, dns_provider = ?, cloudflare_api_token = ?, cloudflare_zone_id = ?,
 			cloudflare_zone_name = ?, dns_ttl = ?, cloudflare_proxied = ?, dns_delete_grace_seconds = ?,
 			dns_sync_interval_seconds = ?, proxy_provider = ?, npm_url = ?, npm_email = ?, npm_password = ?,
-			npm_forward_host = ?, trusted_proxies = ?, proxy_access_log = ?, updated_at = ? WHERE id = 1`,
+			npm_forward_host = ?, trusted_proxies = ?, proxy_access_log = ?, docker_publish_address = ?,
+			deploy_timeout_seconds = ?, drain_timeout_seconds = ?, registry_webhook_secret = ?, updated_at = ? WHERE id = 1`,
 			updated.Domain, updated.PublicIPv4, updated.PublicIPv6, updated.WildcardDNS, updated.DNSProvider,
 			updated.CloudflareAPIToken, updated.CloudflareZoneID, updated.CloudflareZoneName, updated.DNSTTL,
 			updated.CloudflareProxied, updated.DNSDeleteGraceSeconds, updated.DNSSyncIntervalSeconds,
 			updated.ProxyProvider, updated.NPMURL, updated.NPMEmail, updated.NPMPassword, updated.NPMForwardHost,
-			updated.TrustedProxies, updated.ProxyAccessLog, s.now())
+			updated.TrustedProxies, updated.ProxyAccessLog, updated.DockerPublishAddress, updated.DeployTimeoutSeconds,
+			updated.DrainTimeoutSeconds, updated.RegistryWebhookSecret, s.now())
 		if err != nil {
 			return mapErr(err)
 		}
