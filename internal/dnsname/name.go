@@ -3,6 +3,7 @@ package dnsname
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -122,4 +123,47 @@ func checkACE(l string) error {
 // the zone apex itself or any name below it.
 func InZone(name, zone string) bool {
 	return name == zone || strings.HasSuffix(name, "."+zone)
+}
+
+// Label makes a DNS label of any text: lower case, every run of other
+// characters than a-z and 0-9 one "-", no "-" at either end, at most max
+// characters (63 at most); "" when nothing is left.
+func Label(s string, max int) string {
+	max = min(max, 63)
+	b := make([]byte, 0, len(s))
+	dash := false
+	for _, c := range strings.ToLower(s) {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			if dash && len(b) > 0 {
+				b = append(b, '-')
+			}
+			b, dash = append(b, byte(c)), false
+		default:
+			dash = true
+		}
+	}
+	if len(b) > max {
+		b = b[:max]
+	}
+	return strings.TrimRight(string(b), "-")
+}
+
+// UniqueLabel is Label(s, 63), or with the lowest suffix "-2", "-3", ...
+// (shortening the label to fit) that taken does not report.
+func UniqueLabel(s string, taken func(string) bool) string {
+	base := Label(s, 63)
+	if base == "" {
+		base = "x"
+	}
+	if !taken(base) {
+		return base
+	}
+	for n := 2; ; n++ {
+		suffix := "-" + strconv.Itoa(n)
+		l := strings.TrimRight(Label(base, 63-len(suffix)), "-") + suffix
+		if !taken(l) {
+			return l
+		}
+	}
 }

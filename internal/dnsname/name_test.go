@@ -1,6 +1,9 @@
 package dnsname
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNormalizeName(t *testing.T) {
 	tests := []struct {
@@ -66,6 +69,46 @@ func TestInZone(t *testing.T) {
 	for _, tt := range tests {
 		if got := InZone(tt.name, tt.zone); got != tt.want {
 			t.Errorf("InZone(%q, %q) = %v", tt.name, tt.zone, got)
+		}
+	}
+}
+
+func TestLabel(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"web-v1.2.0", 63, "web-v1-2-0"},
+		{"Web_V1.2.0-RC.1", 63, "web-v1-2-0-rc-1"},
+		{"--a..b--", 63, "a-b"},
+		{"___", 63, ""},
+		{"bücher-1", 63, "b-cher-1"},
+		{strings.Repeat("a", 70), 63, strings.Repeat("a", 63)},
+		{strings.Repeat("a", 62) + "-bcd", 63, strings.Repeat("a", 62)}, // no dash left at the end
+		{"abc", 100, "abc"},
+	} {
+		got := Label(tt.in, tt.max)
+		if got != tt.want {
+			t.Errorf("Label(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
+		if got != "" && CheckLabel(got) != nil {
+			t.Errorf("Label(%q) = %q is no valid label: %v", tt.in, got, CheckLabel(got))
+		}
+	}
+}
+
+func TestUniqueLabel(t *testing.T) {
+	taken := map[string]bool{"web-v1": true, "web-v1-2": true, strings.Repeat("a", 63): true}
+	is := func(l string) bool { return taken[l] }
+	for _, tt := range []struct{ in, want string }{
+		{"web-v2", "web-v2"},
+		{"web-v1", "web-v1-3"},
+		{strings.Repeat("a", 70), strings.Repeat("a", 61) + "-2"},
+		{"%%%", "x"},
+	} {
+		if got := UniqueLabel(tt.in, is); got != tt.want || CheckLabel(got) != nil {
+			t.Errorf("UniqueLabel(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

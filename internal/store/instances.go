@@ -65,3 +65,15 @@ func (s *Store) SetInstanceRoute(ctx context.Context, id, proxyRouteID int64) er
 func (s *Store) DeleteInstance(ctx context.Context, id int64) error {
 	return affected(s.db.ExecContext(ctx, "DELETE FROM instances WHERE id = ?", id))
 }
+
+// UpdateInstance writes what the deployer changes of an instance: its
+// container, port, image, status (noting when it changed) and last error.
+func (s *Store) UpdateInstance(ctx context.Context, i model.Instance) error {
+	now := s.now()
+	return affected(s.db.ExecContext(ctx, `UPDATE instances SET
+		status_changed_at = CASE WHEN status = ? THEN status_changed_at ELSE ? END,
+		status = ?, digest = ?, container_id = ?, host_port = ?, last_error = ?, image_id = ?,
+		previous_digest = ?, previous_image_id = ?, updated_at = ? WHERE id = ?`,
+		i.Status, now, i.Status, i.Digest, i.ContainerID, i.HostPort, i.LastError, i.ImageID,
+		i.PreviousDigest, i.PreviousImageID, now, i.ID))
+}
