@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 func TestClientTagsAllPages(t *testing.T) {
@@ -210,6 +211,6 @@ func TestAuthStringHidesPassword(t *testing.T) {
 	}
 }
 
-func withBasic(user, pass string) remoteOption {
-	return remoteWithAuth(&authn.Basic{Username: user, Password: pass})
+func withBasic(user, pass string) remote.Option {
+	return remote.WithAuth(&authn.Basic{Username: user, Password: pass})
 }

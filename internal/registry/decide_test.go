@@ -164,4 +164,3 @@ func TestActionString(t *testing.T) {
 		}
 	}
 }
-

@@ -202,8 +202,3 @@ type keychainOf authn.Basic
 func (k keychainOf) Resolve(authn.Resource) (authn.Authenticator, error) {
 	return &authn.Basic{Username: k.Username, Password: k.Password}, nil
 }
-
-
-type remoteOption = remote.Option
-
-var remoteWithAuth = remote.WithAuth
