@@ -253,3 +253,63 @@ func TestClientConnectionClose(t *testing.T) {
 		t.Errorf("the upstream saw Connection: close: %v", upstreamClose)
 	}
 }
+
+// Drain waits for the requests to an upstream, streamed answers
+// included, to be answered in full, and gives up when its context ends.
+func TestDrainWaitsForInFlightRequests(t *testing.T) {
+	release := make(chan struct{})
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/stream" {
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, "data: 1\n\n")
+			w.(http.Flusher).Flush()
+		}
+		<-release
+		fmt.Fprint(w, "done")
+	}))
+	defer backend.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	target := backend.Listener.Addr().String()
+	p, addr := start(t, Options{})
+	p.Apply(t.Context(), []proxy.Route{route("app.example.com", backend.URL, proxy.Active)})
+	if err := p.Drain(t.Context(), "127.0.0.1:1"); err != nil {
+		t.Fatalf("Drain of an unknown upstream: %v", err)
+	}
+	answers := make(chan string, 2)
+	for _, path := range []string{"/", "/stream"} {
+		go func() {
+			_, body := get(t, addr, "app.example.com", path)
+			answers <- body
+		}()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for p.inflightOf(target) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("in flight: %d, want 2", p.inflightOf(target))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.Apply(t.Context(), nil) // the route goes; its requests are still in flight
+	short, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if err := p.Drain(short, target); err == nil {
+		t.Fatal("Drain returned while requests were in flight")
+	}
+	drained := make(chan error, 1)
+	go func() { drained <- p.Drain(t.Context(), target) }()
+	close(release)
+	if err := <-drained; err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+	for range 2 {
+		if a := <-answers; !strings.HasSuffix(a, "done") {
+			t.Errorf("answer %q", a)
+		}
+	}
+}

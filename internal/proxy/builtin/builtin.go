@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -72,8 +73,9 @@ type Proxy struct {
 	server  *fasthttp.Server
 	metrics *metrics
 
-	mu      sync.Mutex // Apply
-	clients map[string]*fasthttp.HostClient
+	mu       sync.Mutex // Apply, inflight
+	clients  map[string]*fasthttp.HostClient
+	inflight map[string]*atomic.Int64 // by upstream address
 }
 
 var _ proxy.Router = (*Proxy)(nil)
@@ -120,12 +122,16 @@ type entry struct {
 	tls    bool
 	client *fasthttp.HostClient
 	m      routeMetrics
+	// inflight counts the requests to addr not yet answered in full,
+	// over every table (Drain waits for it).
+	inflight *atomic.Int64
 }
 
 // New returns a proxy with an empty table.
 func New(o Options) *Proxy {
 	o.defaults()
-	p := &Proxy{opts: o, clients: map[string]*fasthttp.HostClient{}, metrics: newMetrics(o.Metrics)}
+	p := &Proxy{opts: o, clients: map[string]*fasthttp.HostClient{}, inflight: map[string]*atomic.Int64{},
+		metrics: newMetrics(o.Metrics)}
 	p.table.Store(&table{routes: map[string]*entry{}})
 	p.Configure(Config{TrustedProxies: o.TrustedProxies, AccessLog: o.AccessLog})
 	p.server = &fasthttp.Server{
@@ -166,7 +172,7 @@ func (p *Proxy) Apply(_ context.Context, routes []proxy.Route) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t := &table{routes: make(map[string]*entry, len(routes))}
-	used := map[string]bool{}
+	used, addrs := map[string]bool{}, map[string]bool{}
 	for _, r := range routes {
 		if r.Target == nil {
 			continue
@@ -179,11 +185,21 @@ func (p *Proxy) Apply(_ context.Context, routes []proxy.Route) error {
 			p.clients[key] = c
 		}
 		e.client, used[key] = c, true
+		addrs[e.addr] = true
+		if e.inflight = p.inflight[e.addr]; e.inflight == nil {
+			e.inflight = new(atomic.Int64)
+			p.inflight[e.addr] = e.inflight
+		}
 		t.routes[r.Host] = e
 	}
 	for key := range p.clients {
 		if !used[key] {
 			delete(p.clients, key) // its idle connections expire; requests still on it finish
+		}
+	}
+	for addr, n := range p.inflight {
+		if n.Load() == 0 && !addrs[addr] {
+			delete(p.inflight, addr) // a request that starts later holds its entry's counter
 		}
 	}
 	for host := range p.table.Load().routes {
@@ -201,6 +217,28 @@ func (p *Proxy) Apply(_ context.Context, routes []proxy.Route) error {
 // certificate (a NAS, a hypervisor's UI); the hop is still encrypted.
 func upstreamTLS(addr string) *tls.Config {
 	return &tls.Config{MinVersion: tls.VersionTLS12, ServerName: hostOnly(addr), InsecureSkipVerify: true} //nolint:gosec // see above
+}
+
+// Drain waits until no request to target (host:port) is in flight, or ctx
+// ends: a replaced container is stopped only once its requests are
+// answered. Upgraded connections (WebSockets) are not waited for.
+func (p *Proxy) Drain(ctx context.Context, target string) error {
+	p.mu.Lock()
+	n := p.inflight[target]
+	p.mu.Unlock()
+	if n == nil {
+		return nil
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for n.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d requests to %s still in flight: %w", n.Load(), target, ctx.Err())
+		case <-tick.C:
+		}
+	}
+	return nil
 }
 
 func (p *Proxy) newClient(addr string, isTLS bool) *fasthttp.HostClient {
@@ -272,7 +310,12 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 		limit = &limitedBody{r: ctx.RequestBodyStream(), left: int64(p.opts.MaxBodyBytes)}
 		ctx.Request.SetBodyStream(limit, -1)
 	}
-	if err := p.roundTrip(ctx, e); err != nil {
+	e.inflight.Add(1) // for Drain, until the answer is written
+	streamed, err := p.roundTrip(ctx, e)
+	if !streamed {
+		e.inflight.Add(-1)
+	}
+	if err != nil {
 		if limit != nil && limit.over {
 			errorPage(ctx, fasthttp.StatusRequestEntityTooLarge, "The request body is too large.")
 			return
@@ -297,11 +340,11 @@ var errInterim = errors.New("too many informational responses")
 // and reads the answer's header straight into ctx.Response, and a small
 // body too. (HostClient.Do would read into a Response of its own, to be
 // copied, and allocate a stream for every body.)
-func (p *Proxy) roundTrip(ctx *fasthttp.RequestCtx, e *entry) error {
+func (p *Proxy) roundTrip(ctx *fasthttp.RequestCtx, e *entry) (streamed bool, err error) {
 	hc := e.client
 	cc, err := hc.AcquireConn(0, false)
 	if err != nil {
-		return err
+		return false, err
 	}
 	conn := cc.Conn()
 	// A request without a body fits in the empty send buffer of a
@@ -311,7 +354,7 @@ func (p *Proxy) roundTrip(ctx *fasthttp.RequestCtx, e *entry) error {
 	if hasBody {
 		if err := conn.SetWriteDeadline(time.Now().Add(p.opts.ResponseTimeout)); err != nil {
 			hc.CloseConn(cc)
-			return err
+			return false, err
 		}
 	}
 	ctx.Request.URI().DisablePathNormalizing = true // the path goes on as it came
@@ -329,7 +372,7 @@ func (p *Proxy) roundTrip(ctx *fasthttp.RequestCtx, e *entry) error {
 	}
 	if err != nil {
 		hc.CloseConn(cc)
-		return err
+		return false, err
 	}
 
 	br := hc.AcquireReader(conn)
@@ -354,7 +397,7 @@ func (p *Proxy) roundTrip(ctx *fasthttp.RequestCtx, e *entry) error {
 	}
 	if err != nil {
 		done(false)
-		return err
+		return false, err
 	}
 	keep := !h.ConnectionClose() // the upstream's wish, not the client's connection
 	removeResponseHopHeaders(h)
@@ -365,11 +408,13 @@ func (p *Proxy) roundTrip(ctx *fasthttp.RequestCtx, e *entry) error {
 	case cl >= 0 && cl <= smallBody:
 		err = ctx.Response.ReadBody(br, 0) // into the response itself: one copy
 		done(keep && err == nil)
-		return err
+		return false, err
 	default:
 		// A closure of its own: one that done escaped into would be
 		// allocated for every request.
+		streamed = true
 		p.stream(ctx, br, conn, cl, func(eof bool) {
+			e.inflight.Add(-1) // the stream is over: the request with it
 			hc.ReleaseReader(br)
 			if keep && eof {
 				hc.ReleaseConn(cc)
@@ -378,7 +423,7 @@ func (p *Proxy) roundTrip(ctx *fasthttp.RequestCtx, e *entry) error {
 			}
 		})
 	}
-	return nil
+	return streamed, nil
 }
 
 // stream hands the client a body of unknown or large length as chunks,
