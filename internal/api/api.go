@@ -31,6 +31,8 @@ type Deps struct {
 	Reconciler *reconcile.Reconciler // DNS syncs
 	Events     Publisher             // told what a handler saved
 	Routing    Routing
+	Deployer   Deployer // nil: deploys answer 502
+	Hooks      Hooks    // the registry watcher, for the push webhook
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (config DW_TRUSTED_PROXIES).
@@ -51,6 +53,8 @@ type Server struct {
 	reconciler   *reconcile.Reconciler
 	events       Publisher
 	routing      Routing
+	deployer     Deployer
+	hooks        Hooks
 	settingsMu   sync.Mutex // one settings change at a time
 }
 
@@ -99,8 +103,20 @@ func (s *Server) routes() []route {
 		{pattern: "PUT /api/apps/{id}", handle: s.updateApp},
 		{pattern: "DELETE /api/apps/{id}", handle: s.deleteApp},
 
+		{pattern: "POST /api/apps/{id}/deploy", handle: s.deployApp},
+
 		{pattern: "GET /api/instances", handle: s.listInstances},
 		{pattern: "GET /api/instances/{id}", handle: s.getInstance},
+		{pattern: "DELETE /api/instances/{id}", handle: s.deleteInstance},
+		{pattern: "GET /api/instances/{id}/logs", handle: s.instanceLogs},
+		{pattern: "POST /api/instances/{id}/start", handle: s.instanceAction("start")},
+		{pattern: "POST /api/instances/{id}/stop", handle: s.instanceAction("stop")},
+		{pattern: "POST /api/instances/{id}/restart", handle: s.instanceAction("restart")},
+		{pattern: "POST /api/instances/{id}/redeploy", handle: s.instanceAction("redeploy")},
+		{pattern: "POST /api/instances/{id}/rollback", handle: s.instanceAction("rollback")},
+
+		// Its own authentication: the webhook secret.
+		{pattern: "POST /api/hooks/registry", public: true, handle: s.registryHook},
 
 		// Unknown API paths get a JSON 404 (after authentication), never
 		// the web app.
@@ -123,6 +139,8 @@ func New(d Deps) *Server {
 		reconciler:   d.Reconciler,
 		events:       d.Events,
 		routing:      d.Routing,
+		deployer:     d.Deployer,
+		hooks:        d.Hooks,
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dw_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",
@@ -263,5 +281,11 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Ping(r.Context()); err != nil {
 		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "error", "database": err.Error()})
 	}
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+	// Without the engine Docker Watcher still serves (proxies, DNS): it
+	// is healthy, and says the engine is unreachable.
+	engine := "unreachable"
+	if s.deployer != nil && s.deployer.EngineUp() {
+		engine = "ok"
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok", "docker": engine})
 }

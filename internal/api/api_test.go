@@ -100,6 +100,16 @@ func (e *env) start() {
 	e.expect(res, http.StatusOK)
 }
 
+// watch runs the registry watcher until the test ends. Only tests whose
+// apps name registries on 127.0.0.1 run it: it asks every watched app's
+// registry at once.
+func (e *env) watch() {
+	ctx, cancel := context.WithCancel(e.t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); e.app.Watcher.Run(ctx) }()
+	e.t.Cleanup(func() { cancel(); <-done })
+}
+
 // restart stops the server and its background work, closes the store and
 // starts anew on the same data folder: nothing is kept in memory.
 func (e *env) restart() {

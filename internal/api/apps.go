@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
@@ -118,6 +119,7 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.CreateApp(r.Context(), &a); err != nil {
 		return appConflict(err, a.Name)
 	}
+	s.appChanged(a.ID)
 	return writeJSON(w, http.StatusCreated, viewApp(a))
 }
 
@@ -137,6 +139,7 @@ func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return appConflict(err, a.Name)
 	}
+	s.appChanged(a.ID)
 	return writeJSON(w, http.StatusOK, viewApp(updated))
 }
 
@@ -151,6 +154,12 @@ func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	s.appChanged(a.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// appChanged tells the registry watcher (through the bus).
+func (s *Server) appChanged(id int64) {
+	s.events.Publish(events.Event{Kind: events.AppsChanged, Subject: "app", ID: id})
 }

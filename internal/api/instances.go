@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/dockerwatcher/docker-watcher/internal/docker"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
@@ -13,12 +14,35 @@ import (
 // its route.
 type instanceView struct {
 	model.Instance
-	FQDN  string       `json:"fqdn"`
-	Route proxy.Status `json:"route"`
+	FQDN     string           `json:"fqdn"`
+	Route    proxy.Status     `json:"route"`
+	Progress *docker.Progress `json:"progress,omitempty"` // of the last deploy, while the server runs
 }
 
 func (s *Server) instanceView(in model.Instance, st model.Settings) instanceView {
-	return instanceView{Instance: in, FQDN: in.FQDN(st.Domain), Route: s.routeStatus(model.KindInstance, in.ID)}
+	v := instanceView{Instance: in, FQDN: in.FQDN(st.Domain), Route: s.routeStatus(model.KindInstance, in.ID)}
+	if s.deployer != nil {
+		if p, ok := s.deployer.Progress(in.ID); ok {
+			v.Progress = &p
+		}
+	}
+	return v
+}
+
+// loadInstance reads one instance as the API shows it.
+func (s *Server) loadInstance(r *http.Request, id int64) (instanceView, error) {
+	in, err := s.store.Instance(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return instanceView{}, errorf(http.StatusNotFound, "", "no instance with id %d", id)
+	}
+	if err != nil {
+		return instanceView{}, err
+	}
+	st, err := s.store.Settings(r.Context())
+	if err != nil {
+		return instanceView{}, err
+	}
+	return s.instanceView(in, st), nil
 }
 
 func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
@@ -42,16 +66,9 @@ func (s *Server) getInstance(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := s.store.Instance(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return errorf(http.StatusNotFound, "", "no instance with id %d", id)
-	}
+	v, err := s.loadInstance(r, id)
 	if err != nil {
 		return err
 	}
-	st, err := s.store.Settings(r.Context())
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, s.instanceView(in, st))
+	return writeJSON(w, http.StatusOK, v)
 }

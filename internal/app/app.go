@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/moby/moby/client"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
@@ -28,12 +29,14 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
+	"github.com/dockerwatcher/docker-watcher/internal/docker"
 	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy/builtin"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy/npm"
 	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
+	"github.com/dockerwatcher/docker-watcher/internal/registry"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 	"github.com/dockerwatcher/docker-watcher/web"
 )
@@ -122,6 +125,8 @@ type App struct {
 	Metrics    *prometheus.Registry
 	Proxy      *builtin.Proxy // the built-in reverse proxy, on --proxy-listen
 	Routes     *proxy.Syncer
+	Deployer   *docker.Deployer  // instances as containers
+	Watcher    *registry.Watcher // registries polled, push webhooks
 	API        *api.Server
 	Handler    http.Handler // the UI and the API
 }
@@ -192,11 +197,40 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 	a.Bus.Subscribe(a.Routes.Handle)
 	a.Reconciler, a.Scheduler = reconcile.Wire(st, dnsProviders, a.Log, a.Metrics, o.debounce, a.Bus)
 	a.Routes.RoutesChanged = func() { a.Scheduler.Handle(events.Event{Kind: events.ConsumersChanged, Subject: "route"}) }
-	a.API = api.New(api.Deps{Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
+	if err := a.newDeployer(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.API = api.New(api.Deps{Deployer: a.Deployer, Hooks: a.Watcher, Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
 		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies,
 		Routing: api.Routing{Status: a.Routes.Status, ProxyAddr: loopback(cfg.ProxyListen), TestNPM: testNPM}})
 	a.Handler = a.API
 	return a, nil
+}
+
+// newDeployer builds the deployer on the engine of DOCKER_HOST (the
+// local socket by default; the API version negotiated), and the registry
+// watcher that drives it. An engine that does not answer is no error: it
+// is followed until it does.
+func (a *App) newDeployer(ctx context.Context) error {
+	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return fmt.Errorf("docker client: %w", err)
+	}
+	st, err := a.Store.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	a.Deployer = docker.New(docker.Options{Client: cli, Store: a.Store, Events: a.Bus, Log: a.Log,
+		Installation: st.InstallationID, Drain: a.Proxy.Drain})
+	a.Watcher = registry.NewWatcher(registry.Options{Source: &registry.Client{}, Apps: watchedApps{a.Store},
+		Deployer: watchDeployer{a.Deployer}, Reporter: appReporter{a.Store}, Logger: a.Log})
+	a.Bus.Subscribe(func(e events.Event) {
+		if e.Kind == events.AppsChanged {
+			go a.Watcher.Reload(context.Background())
+		}
+	})
+	return nil
 }
 
 // openNPM makes the router of an Nginx Proxy Manager.
@@ -283,6 +317,8 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	g.Go(func() error { return a.Scheduler.Run(gctx) })
 	g.Go(func() error { return a.Routes.Run(gctx) })
+	g.Go(func() error { return a.Deployer.Watch(gctx) })
+	g.Go(func() error { return a.Watcher.Run(gctx) })
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve: %w", err)
@@ -310,6 +346,7 @@ func (a *App) Run(ctx context.Context) error {
 			a.Log.Warn("requests still running at shutdown were cut", slog.Any("err", err))
 		}
 		wg.Wait()
+		a.Deployer.Close() // deploys in progress end; a restart marks them failed
 		endRequests()
 		return nil
 	})

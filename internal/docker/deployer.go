@@ -178,6 +178,25 @@ func (d *Deployer) changed(id int64) {
 // subdomain becomes "<app>-<tag>" as a DNS label, with a number added
 // when taken.
 func (d *Deployer) Deploy(ctx context.Context, appID int64, tag, subdomain string) (model.Instance, error) {
+	return d.deploy(ctx, appID, tag, subdomain, false)
+}
+
+// DeployAndWait is Deploy with the default subdomain, returning once the
+// instance serves or its deploy failed (the registry watcher's way).
+func (d *Deployer) DeployAndWait(ctx context.Context, appID int64, tag string) error {
+	_, err := d.deploy(ctx, appID, tag, "", true)
+	return err
+}
+
+// RedeployAndWait is Redeploy, returning once it is done.
+func (d *Deployer) RedeployAndWait(ctx context.Context, id int64) error {
+	if err := d.Ping(ctx); err != nil {
+		return err
+	}
+	return d.foreground(id, func() error { return d.rollout(ctx, id, rolloutRepull) })
+}
+
+func (d *Deployer) deploy(ctx context.Context, appID int64, tag, subdomain string, wait bool) (model.Instance, error) {
 	app, err := d.o.Store.App(ctx, appID)
 	if err != nil {
 		return model.Instance{}, err
@@ -207,6 +226,9 @@ func (d *Deployer) Deploy(ctx context.Context, appID int64, tag, subdomain strin
 		return model.Instance{}, err
 	}
 	d.changed(inst.ID)
+	if wait {
+		return inst, d.foreground(inst.ID, func() error { return d.rollout(ctx, inst.ID, rolloutPull) })
+	}
 	d.background(inst.ID, func(ctx context.Context) error { return d.rollout(ctx, inst.ID, rolloutPull) })
 	return inst, nil
 }
@@ -256,23 +278,33 @@ func (d *Deployer) subdomain(ctx context.Context, app model.App, tag, given stri
 	return given, nil
 }
 
-// background runs fn for an instance under its lock, until Close.
+// background runs a rollout of an instance under its lock, until Close.
 func (d *Deployer) background(id int64, fn func(context.Context) error) {
-	d.mu.Lock()
-	d.active[id]++
-	d.mu.Unlock()
+	d.markActive(id, 1)
 	d.wg.Go(func() {
-		defer func() {
-			d.mu.Lock()
-			d.active[id]--
-			d.mu.Unlock()
-		}()
+		defer d.markActive(id, -1)
 		unlock := d.lock(id)
 		defer unlock()
 		if err := fn(d.ctx); err != nil {
 			d.log.Warn("deploy", slog.Int64("instance", id), slog.Any("err", err))
 		}
 	})
+}
+
+// foreground runs a rollout of an instance under its lock in the
+// caller's goroutine.
+func (d *Deployer) foreground(id int64, fn func() error) error {
+	d.markActive(id, 1)
+	defer d.markActive(id, -1)
+	unlock := d.lock(id)
+	defer unlock()
+	return fn()
+}
+
+func (d *Deployer) markActive(id int64, n int) {
+	d.mu.Lock()
+	d.active[id] += n
+	d.mu.Unlock()
 }
 
 // How a rollout gets its image.

@@ -18,6 +18,8 @@ const (
 	ConsumersChanged Kind = "consumers_changed"
 	// SettingsChanged: the settings were saved.
 	SettingsChanged Kind = "settings_changed"
+	// AppsChanged: an app was created, changed or removed.
+	AppsChanged Kind = "apps_changed"
 	// InstanceProgress: a deploy of an instance reached a new step.
 	InstanceProgress Kind = "instance_progress"
 )

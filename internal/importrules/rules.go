@@ -54,8 +54,8 @@ var Rules = []Rule{
 		Name:   "docker and proxy never call a DNS provider and never import api",
 		From:   []string{"./internal/docker/...", "./internal/proxy/..."},
 		Forbid: []string{"./internal/dns/...", "github.com/cloudflare/cloudflare-go/...", "./internal/api/..."},
-		Future: true,
 	},
+
 	{
 		Name: "emulators and test helpers never end up in the binary",
 		From: []string{"./cmd/docker-watcher"},

@@ -223,8 +223,8 @@ func (w *Watcher) Trigger(appID int64, tag string) bool {
 
 // Triggered is one app check a push started.
 type Triggered struct {
-	AppID int64
-	Tag   string
+	AppID int64  `json:"app_id"`
+	Tag   string `json:"tag"`
 }
 
 // HandlePush triggers every watched app that a push is for: by name for the

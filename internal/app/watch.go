@@ -1,0 +1,74 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/dockerwatcher/docker-watcher/internal/docker"
+	"github.com/dockerwatcher/docker-watcher/internal/registry"
+	"github.com/dockerwatcher/docker-watcher/internal/store"
+)
+
+// watchedApps shows the registry watcher the apps that deploy themselves.
+type watchedApps struct{ store *store.Store }
+
+func (w watchedApps) WatchedApps(ctx context.Context) ([]registry.AppView, error) {
+	apps, err := w.store.Apps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []registry.AppView
+	for _, a := range apps {
+		if !a.AutoDeploy {
+			continue
+		}
+		re, err := a.TagRegexp()
+		if err != nil {
+			continue // refused when saved; an older row is skipped
+		}
+		out = append(out, registry.AppView{ID: a.ID, Name: a.Name, Image: a.Image, Pattern: re, AutoDeploy: true,
+			PollInterval: time.Duration(a.PollIntervalSeconds) * time.Second,
+			Auth:         registry.Auth{Username: a.RegistryUsername, Password: a.RegistryPassword},
+			OnVanished:   registry.VanishedPolicy(a.VanishedTag)})
+	}
+	return out, nil
+}
+
+func (w watchedApps) Instances(ctx context.Context, appID int64) ([]registry.InstanceView, error) {
+	all, err := w.store.Instances(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []registry.InstanceView
+	for _, in := range all {
+		if in.AppID == appID {
+			out = append(out, registry.InstanceView{ID: in.ID, Tag: in.Tag, Digest: in.Digest, Status: in.Status})
+		}
+	}
+	return out, nil
+}
+
+// watchDeployer runs the watcher's actions, each until it is done.
+type watchDeployer struct{ d *docker.Deployer }
+
+func (w watchDeployer) Deploy(ctx context.Context, appID int64, tag, _ string) error {
+	return w.d.DeployAndWait(ctx, appID, tag)
+}
+
+func (w watchDeployer) Redeploy(ctx context.Context, id int64, _ string) error {
+	return w.d.RedeployAndWait(ctx, id)
+}
+
+func (w watchDeployer) Remove(ctx context.Context, id int64) error { return w.d.Remove(ctx, id) }
+
+// appReporter keeps the watcher's last problem on the app.
+type appReporter struct{ store *store.Store }
+
+func (r appReporter) AppError(appID int64, err error) { r.set(appID, err.Error()) }
+func (r appReporter) AppOK(appID int64)               { r.set(appID, "") }
+
+func (r appReporter) set(appID int64, msg string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r.store.SetAppCheck(ctx, appID, msg) // a deleted app has nothing to note it on
+}
