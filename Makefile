@@ -34,8 +34,10 @@ vet: ui
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: run gofmt -w on these files:"; echo "$$unformatted"; exit 1; fi
 	$(GO) mod tidy -diff
 
+# Under a Docker Engine and a registry (scripts/with-docker.sh starts them
+# when none answers, installing Debian's docker.io and docker-registry).
 test-go: ui
-	$(GO) test -race -count=1 ./...
+	scripts/with-docker.sh $(GO) test -race -count=1 ./...
 
 test-web: web/node_modules/.installed
 	cd web && npm run check && npm test
@@ -48,7 +50,7 @@ test-e2e: build browser
 # proxy against Debian's nginx in one run: it fails under 0.7x nginx's
 # requests per second (the goal is 0.9x; see docs/proxy.md).
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 2x ./internal/...
+	scripts/with-docker.sh $(GO) test -run '^$$' -bench . -benchtime 2x ./internal/...
 	bench/proxy.sh $(BIN)
 
 # Idle memory after the UI was loaded must stay under 40 MB.
