@@ -1,0 +1,220 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/dockerwatcher/docker-watcher/internal/config"
+	"github.com/dockerwatcher/docker-watcher/internal/docker/dockertest"
+	"github.com/dockerwatcher/docker-watcher/internal/proxy/proxytest"
+)
+
+type instanceJSON struct {
+	ID          int64  `json:"id"`
+	Status      string `json:"status"`
+	Subdomain   string `json:"subdomain"`
+	FQDN        string `json:"fqdn"`
+	ContainerID string `json:"container_id"`
+	HostPort    int    `json:"host_port"`
+	Digest      string `json:"digest"`
+	LastError   string `json:"last_error"`
+	Progress    *struct {
+		Step string `json:"step"`
+	} `json:"progress"`
+}
+
+// served is what the test server answers through the proxy.
+type served struct {
+	Tag, Version, Hostname string
+}
+
+// deployEnv is Docker Watcher serving with a test registry and engine.
+type deployEnv struct {
+	t        *testing.T
+	cfg      config.Config
+	url      string
+	c        *http.Client
+	cli      *client.Client
+	registry string
+	stop     func() error
+}
+
+func newDeployEnv(t *testing.T) *deployEnv {
+	e := &deployEnv{t: t, cli: dockertest.Client(t), registry: dockertest.Registry(t)}
+	e.cfg = config.Default()
+	e.cfg.DataDir, e.cfg.AdminPassword = t.TempDir(), "password-for-test"
+	e.cfg.Listen, e.cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	e.start()
+	t.Cleanup(func() { e.stop() })
+	if code := call(t, e.c, "PUT", e.url+"/api/settings", `{"domain":"example.com"}`, nil); code != 200 {
+		t.Fatalf("settings: %d", code)
+	}
+	return e
+}
+
+func (e *deployEnv) start() {
+	e.url, e.stop = startAt(e.t, e.cfg, &lockedBuffer{})
+	e.c = loggedIn(e.t, e.url, e.cfg.AdminPassword)
+}
+
+func (e *deployEnv) instance(id int64) instanceJSON {
+	var in instanceJSON
+	call(e.t, e.c, "GET", fmt.Sprintf("%s/api/instances/%d", e.url, id), "", &in)
+	return in
+}
+
+// through asks the proxy for host's "/".
+func (e *deployEnv) through(host string) (int, served) {
+	req, _ := http.NewRequestWithContext(e.t.Context(), "GET", "http://"+e.cfg.ProxyListen+"/", nil)
+	req.Host = host
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var s served
+	json.Unmarshal(b, &s)
+	return res.StatusCode, s
+}
+
+// waitFor polls cond up to d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > d {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// A tag deployed through the API runs as a container that answers through
+// the built-in proxy at its name; a new digest redeploys it while traffic
+// runs with no failed request; a new digest that never serves leaves the
+// old container serving; docker stop and docker rm -f by hand are noticed;
+// a container without our label is never touched.
+func TestDeployRedeployAndStateFromDocker(t *testing.T) {
+	e := newDeployEnv(t)
+	repo := fmt.Sprintf("dwtest/deploy-%d", time.Now().UnixNano())
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: "one"})
+	var app struct{ ID int64 }
+	if code := call(t, e.c, "POST", e.url+"/api/apps", fmt.Sprintf(
+		`{"name":"web","image":%q,"tag_pattern":"v\\d+","container_port":8080}`, e.registry+"/"+repo), &app); code != 201 {
+		t.Fatalf("create app: %d", code)
+	}
+	var inst instanceJSON
+	if code := call(t, e.c, "POST", fmt.Sprintf("%s/api/apps/%d/deploy", e.url, app.ID), `{"tag":"v1"}`, &inst); code != http.StatusAccepted ||
+		inst.Status != "deploying" || inst.Subdomain != "web-v1" {
+		t.Fatalf("deploy: %d %+v", code, inst)
+	}
+	waitFor(t, 60*time.Second, "running", func() bool { inst = e.instance(inst.ID); return inst.Status == "running" })
+	if code, s := e.through("web-v1.example.com"); code != 200 || s.Tag != "v1" || s.Version != "one" {
+		t.Fatalf("through the proxy: %d %+v", code, s)
+	}
+
+	// A container of someone else, from the same image: never touched.
+	foreign, err := e.cli.ContainerCreate(t.Context(), client.ContainerCreateOptions{
+		Config: &container.Config{Image: e.registry + "/" + repo + ":v1", Labels: map[string]string{"test": t.Name()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		e.cli.ContainerRemove(context.Background(), foreign.ID, client.ContainerRemoveOptions{Force: true})
+	})
+
+	// A new digest for v1: redeployed under traffic.
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: "two"})
+	stopTraffic := proxytest.Traffic(e.cfg.ProxyListen, "web-v1.example.com", "", 4, 0)
+	if code := call(t, e.c, "POST", fmt.Sprintf("%s/api/instances/%d/redeploy", e.url, inst.ID), "", nil); code != http.StatusAccepted {
+		t.Fatalf("redeploy: %d", code)
+	}
+	waitFor(t, 60*time.Second, "the new version serving", func() bool { _, s := e.through("web-v1.example.com"); return s.Version == "two" })
+	waitFor(t, 60*time.Second, "the redeploy done", func() bool {
+		in := e.instance(inst.ID)
+		return in.Progress != nil && in.Progress.Step == "done"
+	})
+	servedN, failed := stopTraffic()
+	t.Logf("redeploy under traffic: %d requests, %d failed", servedN, failed)
+	if failed != 0 || servedN < 50 {
+		t.Fatalf("during the redeploy %d of %d requests failed", failed, servedN)
+	}
+	old := inst
+	inst = e.instance(inst.ID)
+	if inst.ContainerID == old.ContainerID || inst.Digest == old.Digest || inst.Status != "running" {
+		t.Fatalf("after the redeploy: %+v (before %+v)", inst, old)
+	}
+	if _, err := e.cli.ContainerInspect(t.Context(), old.ContainerID, client.ContainerInspectOptions{}); err == nil {
+		t.Fatal("the replaced container is still there")
+	}
+
+	// A digest that never serves: the running one stays.
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: "broken", NeverListen: true})
+	call(t, e.c, "PUT", e.url+"/api/settings", `{"deploy_timeout_seconds":5}`, nil)
+	call(t, e.c, "POST", fmt.Sprintf("%s/api/instances/%d/redeploy", e.url, inst.ID), "", nil)
+	waitFor(t, 60*time.Second, "the broken redeploy failed", func() bool {
+		in := e.instance(inst.ID)
+		return in.Progress != nil && in.Progress.Step == "failed"
+	})
+	if in := e.instance(inst.ID); in.Status != "running" || in.ContainerID != inst.ContainerID || in.LastError == "" {
+		t.Fatalf("after a failed redeploy: %+v", in)
+	}
+	if code, s := e.through("web-v1.example.com"); code != 200 || s.Version != "two" {
+		t.Fatalf("the old container does not serve: %d %+v", code, s)
+	}
+
+	// docker stop by hand.
+	if _, err := e.cli.ContainerStop(t.Context(), inst.ContainerID, client.ContainerStopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	took := waitFor(t, 5*time.Second, "stopped by hand noticed", func() bool { return e.instance(inst.ID).Status == "stopped" })
+	t.Logf("docker stop noticed %v after it returned", took)
+	if code, _ := e.through("web-v1.example.com"); code != http.StatusServiceUnavailable {
+		t.Fatalf("a stopped instance answers %d", code)
+	}
+	if code := call(t, e.c, "POST", fmt.Sprintf("%s/api/instances/%d/start", e.url, inst.ID), "", nil); code != 200 {
+		t.Fatalf("start: %d", code)
+	}
+	if code, s := e.through("web-v1.example.com"); code != 200 || s.Version != "two" {
+		t.Fatalf("after start: %d %+v", code, s)
+	}
+
+	// A restart of Docker Watcher finds its container.
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	if in := e.instance(inst.ID); in.Status != "running" || in.ContainerID != inst.ContainerID {
+		t.Fatalf("after a restart: %+v", in)
+	}
+	waitFor(t, 5*time.Second, "served after a restart", func() bool { code, _ := e.through("web-v1.example.com"); return code == 200 })
+
+	// docker rm -f by hand.
+	if _, err := e.cli.ContainerRemove(t.Context(), inst.ContainerID, client.ContainerRemoveOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "removed by hand noticed", func() bool {
+		in := e.instance(inst.ID)
+		return in.Status == "stopped" && in.ContainerID == "" && strings.Contains(in.LastError, "removed")
+	})
+	if _, err := e.cli.ContainerInspect(t.Context(), foreign.ID, client.ContainerInspectOptions{}); err != nil {
+		t.Fatalf("the container without our label: %v", err)
+	}
+	if code := call(t, e.c, "DELETE", fmt.Sprintf("%s/api/instances/%d", e.url, inst.ID), "", nil); code != http.StatusNoContent {
+		t.Fatalf("delete: %d", code)
+	}
+	if code, _ := e.through("web-v1.example.com"); code != http.StatusNotFound {
+		t.Fatalf("a removed instance answers %d", code)
+	}
+}
