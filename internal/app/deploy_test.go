@@ -218,3 +218,78 @@ func TestDeployRedeployAndStateFromDocker(t *testing.T) {
 		t.Fatalf("a removed instance answers %d", code)
 	}
 }
+
+// instances lists the instances by tag.
+func (e *deployEnv) instances() map[string]instanceJSON {
+	var list []struct {
+		instanceJSON
+		Tag string `json:"tag"`
+	}
+	call(e.t, e.c, "GET", e.url+"/api/instances", "", &list)
+	out := map[string]instanceJSON{}
+	for _, in := range list {
+		out[in.Tag] = in.instanceJSON
+	}
+	return out
+}
+
+// With auto_deploy a new matching tag is deployed within one poll
+// interval, and at once when the registry's webhook says so; a tag that
+// does not match the pattern is left alone.
+func TestAutoDeployByPollAndWebhook(t *testing.T) {
+	e := newDeployEnv(t)
+	repo := fmt.Sprintf("dwtest/auto-%d", time.Now().UnixNano())
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1"})
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "latest"}) // not v\d+
+	var app struct{ ID int64 }
+	if code := call(t, e.c, "POST", e.url+"/api/apps", fmt.Sprintf(
+		`{"name":"auto","image":%q,"tag_pattern":"v\\d+","container_port":8080,"auto_deploy":true,"poll_interval_seconds":10}`,
+		e.registry+"/"+repo), &app); code != 201 {
+		t.Fatalf("create app: %d", code)
+	}
+	running := func(tag string) func() bool {
+		return func() bool { in, ok := e.instances()[tag]; return ok && in.Status == "running" }
+	}
+	waitFor(t, 60*time.Second, "v1 deployed by the first poll", running("v1"))
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v2"})
+	// Created within one poll interval (and a little for the listing).
+	waitFor(t, 12*time.Second, "v2 created by a poll", func() bool { _, ok := e.instances()["v2"]; return ok })
+	took := waitFor(t, 60*time.Second, "v2 deployed by a poll", running("v2"))
+	t.Logf("v2 running %v after its push (poll interval 10 s)", took)
+	if code, s := e.through("auto-v2.example.com"); code != 200 || s.Tag != "v2" {
+		t.Fatalf("v2 through the proxy: %d %+v", code, s)
+	}
+
+	// Webhooks only from now on.
+	secret := "hook-secret-0123456789"
+	call(t, e.c, "PUT", e.url+"/api/settings", fmt.Sprintf(`{"registry_webhook_secret":%q}`, secret), nil)
+	if code := call(t, e.c, "PUT", fmt.Sprintf("%s/api/apps/%d", e.url, app.ID), fmt.Sprintf(
+		`{"name":"auto","image":%q,"tag_pattern":"v\\d+","container_port":8080,"auto_deploy":true,"poll_interval_seconds":0}`,
+		e.registry+"/"+repo), nil); code != 200 {
+		t.Fatalf("update app: %d", code)
+	}
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v3"})
+	hook := func(body string, header ...string) int {
+		req, _ := http.NewRequestWithContext(t.Context(), "POST", e.url+"/api/hooks/registry", strings.NewReader(body))
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := hook(`{"app":"auto","tag":"v3"}`, "Authorization", "Bearer not-the-secret-0123"); code != http.StatusUnauthorized {
+		t.Fatalf("a bad secret: %d", code)
+	}
+	if code := hook(`{"app":"auto","tag":"v3"}`, "Authorization", "Bearer "+secret); code != http.StatusAccepted {
+		t.Fatalf("the webhook: %d", code)
+	}
+	took = waitFor(t, 30*time.Second, "v3 deployed by the webhook", running("v3"))
+	t.Logf("v3 running %v after the webhook", took)
+	if _, ok := e.instances()["latest"]; ok {
+		t.Fatal("a tag outside the pattern was deployed")
+	}
+}
