@@ -16,6 +16,7 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/docker/dockertest"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy/proxytest"
+	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
 
 type instanceJSON struct {
@@ -291,5 +292,76 @@ func TestAutoDeployByPollAndWebhook(t *testing.T) {
 	t.Logf("v3 running %v after the webhook", took)
 	if _, ok := e.instances()["latest"]; ok {
 		t.Fatal("a tag outside the pattern was deployed")
+	}
+}
+
+// Bad input gives a clear error on the instance and leaves the others
+// alone: an unknown tag, a registry that does not answer, a container
+// that exits at once, a port that never opens.
+func TestDeployFailures(t *testing.T) {
+	e := newDeployEnv(t)
+	call(t, e.c, "PUT", e.url+"/api/settings", `{"deploy_timeout_seconds":5}`, nil)
+	repo := fmt.Sprintf("dwtest/fail-%d", time.Now().UnixNano())
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "good"})
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "exits", ExitAtOnce: true})
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "silent", NeverListen: true})
+	newApp := func(name, image string) int64 {
+		var a struct{ ID int64 }
+		if code := call(t, e.c, "POST", e.url+"/api/apps", fmt.Sprintf(`{"name":%q,"image":%q,"tag_pattern":".*","container_port":8080}`, name, image), &a); code != 201 {
+			t.Fatalf("create app %s: %d", name, code)
+		}
+		return a.ID
+	}
+	app := newApp("web", e.registry+"/"+repo)
+	nowhere := newApp("nowhere", "127.0.0.1:1/team/web") // nothing listens there
+	deploy := func(appID int64, tag string) instanceJSON {
+		var in instanceJSON
+		if code := call(t, e.c, "POST", fmt.Sprintf("%s/api/apps/%d/deploy", e.url, appID), fmt.Sprintf(`{"tag":%q}`, tag), &in); code != http.StatusAccepted {
+			t.Fatalf("deploy %s: %d", tag, code)
+		}
+		return in
+	}
+	good := deploy(app, "good")
+	waitFor(t, 60*time.Second, "the good one running", func() bool { return e.instance(good.ID).Status == "running" })
+
+	for _, tt := range []struct {
+		app       int64
+		tag, want string
+	}{
+		{app, "unknown", "pull"},
+		{nowhere, "v1", "pull"},
+		{app, "exits", "exit"},
+		{app, "silent", "not healthy in time"},
+	} {
+		in := deploy(tt.app, tt.tag)
+		waitFor(t, 60*time.Second, tt.tag+" failed", func() bool { return e.instance(in.ID).Status == "failed" })
+		got := e.instance(in.ID)
+		if !strings.Contains(got.LastError, tt.want) || got.ContainerID != "" {
+			t.Errorf("%s: last_error %q (want it to say %q), container %q", tt.tag, got.LastError, tt.want, got.ContainerID)
+		}
+		if tt.tag == "exits" && !strings.Contains(got.LastError, "testserver") {
+			t.Errorf("the log lines of a container that exits at once are missing: %q", got.LastError)
+		}
+	}
+	if code, s := e.through("web-good.example.com"); code != 200 || s.Tag != "good" {
+		t.Fatalf("the good instance after the failures: %d %+v", code, s)
+	}
+	// Of this installation's containers, only the good one is left.
+	st, err := store.Open(t.Context(), e.cfg.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings, err := st.Settings(t.Context())
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.cli.ContainerList(t.Context(), client.ContainerListOptions{All: true,
+		Filters: client.Filters{}.Add("label", "docker-watcher.installation="+settings.InstallationID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 || list.Items[0].ID != e.instance(good.ID).ContainerID {
+		t.Fatalf("containers left: %+v", list.Items)
 	}
 }

@@ -40,6 +40,9 @@ func waitHealthy(ctx context.Context, cli *client.Client, id string, c check) er
 	defer tick.Stop()
 	for {
 		res, err := cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+		if err != nil && ctx.Err() != nil {
+			return timedOut(ctx, last)
+		}
 		if err != nil {
 			return fmt.Errorf("inspect container %s: %w", short(id), err)
 		}
@@ -60,13 +63,19 @@ func waitHealthy(ctx context.Context, cli *client.Client, id string, c check) er
 		}
 		select {
 		case <-ctx.Done():
-			if last == nil {
-				last = ctx.Err()
-			}
-			return fmt.Errorf("not healthy in time: %w", last)
+			return timedOut(ctx, last)
 		case <-tick.C:
 		}
 	}
+}
+
+// timedOut is the error of a container that did not serve in time, with
+// the last check's reason.
+func timedOut(ctx context.Context, last error) error {
+	if last == nil {
+		last = ctx.Err()
+	}
+	return fmt.Errorf("not healthy in time: %w", last)
 }
 
 // serves makes one check of a running container.
