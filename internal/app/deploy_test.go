@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -364,4 +368,119 @@ func TestDeployFailures(t *testing.T) {
 	if len(list.Items) != 1 || list.Items[0].ID != e.instance(good.ID).ContainerID {
 		t.Fatalf("containers left: %+v", list.Items)
 	}
+}
+
+// switchableEngine is a unix socket in front of the test engine that can
+// be cut (as if dockerd stopped: every connection ends, new ones are
+// refused by being closed) and restored.
+type switchableEngine struct {
+	path   string
+	target string
+	mu     sync.Mutex
+	on     bool
+	conns  map[net.Conn]bool
+}
+
+func newSwitchableEngine(t *testing.T) *switchableEngine {
+	target := strings.TrimPrefix(os.Getenv("DOCKER_HOST"), "unix://")
+	if target == "" {
+		target = "/var/run/docker.sock"
+	}
+	s := &switchableEngine{path: filepath.Join(t.TempDir(), "docker.sock"), target: target, on: true, conns: map[net.Conn]bool{}}
+	ln, err := net.Listen("unix", s.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close(); s.set(false) })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *switchableEngine) serve(c net.Conn) {
+	s.mu.Lock()
+	if !s.on {
+		s.mu.Unlock()
+		c.Close()
+		return
+	}
+	up, err := net.Dial("unix", s.target)
+	if err != nil {
+		s.mu.Unlock()
+		c.Close()
+		return
+	}
+	s.conns[c], s.conns[up] = true, true
+	s.mu.Unlock()
+	go func() { io.Copy(up, c); up.Close() }()
+	io.Copy(c, up)
+	c.Close()
+}
+
+func (s *switchableEngine) set(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.on = on
+	if !on {
+		for c := range s.conns {
+			c.Close()
+		}
+		clear(s.conns)
+	}
+}
+
+// Without an engine Docker Watcher serves: proxies route, /healthz says
+// the engine is unreachable and deploys answer 502. When the engine comes
+// back the state is listed again, and a container stopped meanwhile shows
+// as stopped; the event stream is followed again after the break.
+func TestEngineAwayAndBack(t *testing.T) {
+	direct := dockertest.Client(t) // the real engine behind the switch, for the test's own calls
+	sw := newSwitchableEngine(t)
+	t.Setenv("DOCKER_HOST", "unix://"+sw.path)
+	e := newDeployEnv(t)
+	e.cli = direct
+	repo := fmt.Sprintf("dwtest/away-%d", time.Now().UnixNano())
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1"})
+	var app struct{ ID int64 }
+	call(t, e.c, "POST", e.url+"/api/apps", fmt.Sprintf(`{"name":"web","image":%q,"tag_pattern":".*","container_port":8080}`, e.registry+"/"+repo), &app)
+	var inst instanceJSON
+	call(t, e.c, "POST", fmt.Sprintf("%s/api/apps/%d/deploy", e.url, app.ID), `{"tag":"v1"}`, &inst)
+	waitFor(t, 60*time.Second, "running", func() bool { inst = e.instance(inst.ID); return inst.Status == "running" })
+	health := func() string {
+		var h struct{ Docker string }
+		call(t, http.DefaultClient, "GET", e.url+"/healthz", "", &h)
+		return h.Docker
+	}
+	if h := health(); h != "ok" {
+		t.Fatalf("healthz docker %q", h)
+	}
+
+	sw.set(false)
+	waitFor(t, 10*time.Second, "healthz says unreachable", func() bool { return health() == "unreachable" })
+	var eb struct{ Error string }
+	if code := call(t, e.c, "POST", fmt.Sprintf("%s/api/apps/%d/deploy", e.url, app.ID), `{"tag":"v2"}`, &eb); code != http.StatusBadGateway ||
+		!strings.Contains(eb.Error, "Docker Engine") {
+		t.Fatalf("deploy without an engine: %d %+v", code, eb)
+	}
+	if code, s := e.through("web-v1.example.com"); code != 200 || s.Tag != "v1" {
+		t.Fatalf("the running container through the proxy while the engine is away: %d", code)
+	}
+	// Stopped while Docker Watcher cannot see it.
+	if _, err := e.cli.ContainerStop(t.Context(), inst.ContainerID, client.ContainerStopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sw.set(true)
+	waitFor(t, 40*time.Second, "the state listed again", func() bool { return health() == "ok" && e.instance(inst.ID).Status == "stopped" })
+	// Events are followed again: a start by hand shows.
+	if _, err := e.cli.ContainerStart(t.Context(), inst.ContainerID, client.ContainerStartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "a start by hand after the break", func() bool { return e.instance(inst.ID).Status == "running" })
 }
