@@ -44,7 +44,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -63,7 +63,7 @@ func start(t *testing.T, cfg config.Config, logs *lockedBuffer) (url string, sto
 }
 
 // startAt is start on the addresses cfg names.
-func startAt(t *testing.T, cfg config.Config, logs *lockedBuffer, opts ...Option) (url string, stop func() error) {
+func startAt(t testing.TB, cfg config.Config, logs *lockedBuffer, opts ...Option) (url string, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -338,7 +338,7 @@ func TestProxyServesStandaloneProxies(t *testing.T) {
 }
 
 // loggedIn is a client with the admin's session.
-func loggedIn(t *testing.T, url, password string) *http.Client {
+func loggedIn(t testing.TB, url, password string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}

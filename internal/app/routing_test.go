@@ -19,7 +19,7 @@ import (
 
 // call sends a JSON request and decodes the answer into out (when not
 // nil); it returns the status.
-func call(t *testing.T, c *http.Client, method, url, body string, out any) int {
+func call(t testing.TB, c *http.Client, method, url, body string, out any) int {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
