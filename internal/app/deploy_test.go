@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -483,4 +484,120 @@ func TestEngineAwayAndBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 5*time.Second, "a start by hand after the break", func() bool { return e.instance(inst.ID).Status == "running" })
+}
+
+// A given subdomain is validated and must be free (of instances and
+// standalone proxies); rollback runs the image before, and an image two
+// redeploys old is removed; logs come as text and as a stream; restart
+// brings the same container back.
+func TestSubdomainsRollbackLogsRestart(t *testing.T) {
+	e := newDeployEnv(t)
+	repo := fmt.Sprintf("dwtest/roll-%d", time.Now().UnixNano())
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: "one"})
+	var app struct{ ID int64 }
+	call(t, e.c, "POST", e.url+"/api/apps", fmt.Sprintf(`{"name":"web","image":%q,"tag_pattern":".*","container_port":8080}`, e.registry+"/"+repo), &app)
+	createProxy(t, e.c, e.url, "taken.example.com", 9)
+	deployURL := fmt.Sprintf("%s/api/apps/%d/deploy", e.url, app.ID)
+	var eb struct{ Field string }
+	for _, tt := range []struct {
+		body  string
+		code  int
+		field string
+	}{
+		{`{"tag":"v1","subdomain":"Bad_Label"}`, 400, "subdomain"},
+		{`{"tag":"v1","subdomain":"taken"}`, 409, "subdomain"},
+	} {
+		if code := call(t, e.c, "POST", deployURL, tt.body, &eb); code != tt.code || eb.Field != tt.field {
+			t.Errorf("%s: %d %+v", tt.body, code, eb)
+		}
+	}
+	var inst instanceJSON
+	if code := call(t, e.c, "POST", deployURL, `{"tag":"v1","subdomain":"Given"}`, &inst); code != 202 || inst.Subdomain != "given" {
+		t.Fatalf("deploy with a subdomain: %d %+v", code, inst)
+	}
+	if code := call(t, e.c, "POST", deployURL, `{"tag":"v1","subdomain":"given"}`, &eb); code != 409 || eb.Field != "subdomain" {
+		t.Fatalf("a subdomain taken by an instance: %d %+v", code, eb)
+	}
+	if code := call(t, e.c, "POST", e.url+"/api/proxies", `{"domain":"given.example.com","forward_scheme":"http","forward_host":"127.0.0.1","forward_port":9}`, &eb); code != 409 || eb.Field != "domain" {
+		t.Fatalf("a proxy at an instance's name: %d %+v", code, eb)
+	}
+	waitFor(t, 60*time.Second, "running", func() bool { inst = e.instance(inst.ID); return inst.Status == "running" })
+
+	version := func() string { _, s := e.through("given.example.com"); return s.Version }
+	action := func(name string, want int) {
+		t.Helper()
+		if code := call(t, e.c, "POST", fmt.Sprintf("%s/api/instances/%d/%s", e.url, inst.ID, name), "", nil); code != want {
+			t.Fatalf("%s: %d", name, code)
+		}
+	}
+	done := func(what string) {
+		t.Helper()
+		waitFor(t, 60*time.Second, what, func() bool {
+			in := e.instance(inst.ID)
+			return in.Progress != nil && (in.Progress.Step == "done" || in.Progress.Step == "failed")
+		})
+	}
+	imageOf := func() string {
+		res, err := e.cli.ContainerInspect(t.Context(), e.instance(inst.ID).ContainerID, client.ContainerInspectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Container.Image
+	}
+	firstImage := imageOf()
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: "two"})
+	action("redeploy", 202)
+	done("redeploy to two")
+	secondImage := imageOf()
+	if v := version(); v != "two" {
+		t.Fatalf("after the redeploy: %q", v)
+	}
+	action("rollback", 202)
+	waitFor(t, 60*time.Second, "rolled back", func() bool { return version() == "one" })
+	done("rollback")
+	if imageOf() != firstImage {
+		t.Fatal("the rollback runs another image than the first")
+	}
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: "three"})
+	action("redeploy", 202)
+	waitFor(t, 60*time.Second, "redeployed to three", func() bool { return version() == "three" })
+	done("redeploy to three")
+	if _, err := e.cli.ImageInspect(t.Context(), secondImage); err == nil {
+		t.Error("the image two redeploys old is still there")
+	}
+	if _, err := e.cli.ImageInspect(t.Context(), firstImage); err != nil {
+		t.Errorf("the image to roll back to is gone: %v", err)
+	}
+
+	// Logs: the last lines, and a stream.
+	res, err := e.c.Get(fmt.Sprintf("%s/api/instances/%d/logs?tail=5", e.url, inst.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), "testserver") {
+		t.Fatalf("logs: %d %q", res.StatusCode, b)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/api/instances/%d/logs?tail=1&follow=1", e.url, inst.ID), nil)
+	res, err = e.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(res.Body).ReadString('\n')
+	cancel()
+	res.Body.Close()
+	if res.Header.Get("Content-Type") != "text/event-stream" || !strings.HasPrefix(line, "data: testserver") {
+		t.Fatalf("followed logs: %q %q", res.Header.Get("Content-Type"), line)
+	}
+	if code := call(t, e.c, "GET", fmt.Sprintf("%s/api/instances/%d/logs?tail=-1", e.url, inst.ID), "", &eb); code != 400 || eb.Field != "tail" {
+		t.Fatalf("a bad tail: %d %+v", code, eb)
+	}
+
+	before := e.instance(inst.ID).ContainerID
+	action("restart", 200)
+	if in := e.instance(inst.ID); in.Status != "running" || in.ContainerID != before || version() != "three" {
+		t.Fatalf("after a restart: %+v", in)
+	}
 }
