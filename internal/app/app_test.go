@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -44,14 +45,21 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// freeAddr is a 127.0.0.1 address nothing listens on, below the ephemeral
+// range (32768 and up), where the Docker Engine picks the host ports it
+// publishes and the kernel the ports of outgoing connections: an address
+// from there may be taken between this call and the listen.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 200 {
+		addr := fmt.Sprintf("127.0.0.1:%d", 10000+rand.IntN(22000))
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			ln.Close()
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free port below the ephemeral range")
+	return ""
 }
 
 // start runs Serve until the returned stop is called; stop returns Serve's

@@ -20,6 +20,7 @@ import (
 
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/docker/dockertest"
+	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy/proxytest"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
@@ -126,9 +127,10 @@ func TestDeployRedeployAndStateFromDocker(t *testing.T) {
 		t.Fatalf("deploy: %d %+v", code, inst)
 	}
 	waitFor(t, 60*time.Second, "running", func() bool { inst = e.instance(inst.ID); return inst.Status == "running" })
-	if code, s := e.through("web-v1.example.com"); code != 200 || s.Tag != "v1" || s.Version != "one" {
-		t.Fatalf("through the proxy: %d %+v", code, s)
-	}
+	waitFor(t, 5*time.Second, "through the proxy", func() bool {
+		code, s := e.through("web-v1.example.com")
+		return code == 200 && s.Tag == "v1" && s.Version == "one"
+	})
 
 	// A container of someone else, from the same image: never touched.
 	foreign, err := e.cli.ContainerCreate(t.Context(), client.ContainerCreateOptions{
@@ -262,9 +264,8 @@ func TestAutoDeployByPollAndWebhook(t *testing.T) {
 	waitFor(t, 12*time.Second, "v2 created by a poll", func() bool { _, ok := e.instances()["v2"]; return ok })
 	took := waitFor(t, 60*time.Second, "v2 deployed by a poll", running("v2"))
 	t.Logf("v2 running %v after its push (poll interval 10 s)", took)
-	if code, s := e.through("auto-v2.example.com"); code != 200 || s.Tag != "v2" {
-		t.Fatalf("v2 through the proxy: %d %+v", code, s)
-	}
+	// The route follows the saved status within moments.
+	waitFor(t, 5*time.Second, "v2 through the proxy", func() bool { code, s := e.through("auto-v2.example.com"); return code == 200 && s.Tag == "v2" })
 
 	// Webhooks only from now on.
 	secret := "hook-secret-0123456789"
@@ -486,6 +487,9 @@ func TestEngineAwayAndBack(t *testing.T) {
 	waitFor(t, 5*time.Second, "a start by hand after the break", func() bool { return e.instance(inst.ID).Status == "running" })
 }
 
+// (Versions are unique to the test: an image of the same content pushed
+// by another test is the same image, which stays while that one uses it.)
+//
 // A given subdomain is validated and must be free (of instances and
 // standalone proxies); rollback runs the image before, and an image two
 // redeploys old is removed; logs come as text and as a stream; restart
@@ -493,7 +497,7 @@ func TestEngineAwayAndBack(t *testing.T) {
 func TestSubdomainsRollbackLogsRestart(t *testing.T) {
 	e := newDeployEnv(t)
 	repo := fmt.Sprintf("dwtest/roll-%d", time.Now().UnixNano())
-	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: "one"})
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: repo + "-one"})
 	var app struct{ ID int64 }
 	call(t, e.c, "POST", e.url+"/api/apps", fmt.Sprintf(`{"name":"web","image":%q,"tag_pattern":".*","container_port":8080}`, e.registry+"/"+repo), &app)
 	createProxy(t, e.c, e.url, "taken.example.com", 9)
@@ -545,22 +549,22 @@ func TestSubdomainsRollbackLogsRestart(t *testing.T) {
 		return res.Container.Image
 	}
 	firstImage := imageOf()
-	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: "two"})
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: repo + "-two"})
 	action("redeploy", 202)
 	done("redeploy to two")
 	secondImage := imageOf()
-	if v := version(); v != "two" {
+	if v := version(); v != repo+"-two" {
 		t.Fatalf("after the redeploy: %q", v)
 	}
 	action("rollback", 202)
-	waitFor(t, 60*time.Second, "rolled back", func() bool { return version() == "one" })
+	waitFor(t, 60*time.Second, "rolled back", func() bool { return version() == repo+"-one" })
 	done("rollback")
 	if imageOf() != firstImage {
 		t.Fatal("the rollback runs another image than the first")
 	}
-	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: "three"})
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: repo + "-three"})
 	action("redeploy", 202)
-	waitFor(t, 60*time.Second, "redeployed to three", func() bool { return version() == "three" })
+	waitFor(t, 60*time.Second, "redeployed to three", func() bool { return version() == repo+"-three" })
 	done("redeploy to three")
 	if _, err := e.cli.ImageInspect(t.Context(), secondImage); err == nil {
 		t.Error("the image two redeploys old is still there")
@@ -597,7 +601,61 @@ func TestSubdomainsRollbackLogsRestart(t *testing.T) {
 
 	before := e.instance(inst.ID).ContainerID
 	action("restart", 200)
-	if in := e.instance(inst.ID); in.Status != "running" || in.ContainerID != before || version() != "three" {
+	if in := e.instance(inst.ID); in.Status != "running" || in.ContainerID != before || version() != repo+"-three" {
 		t.Fatalf("after a restart: %+v", in)
+	}
+}
+
+// At start the rows are brought in line with the engine: a deploy cut
+// short by a restart failed, a container of ours no instance holds is
+// removed, and one without our label is left alone.
+func TestReconcileAtStart(t *testing.T) {
+	e := newDeployEnv(t)
+	repo := fmt.Sprintf("dwtest/rec-%d", time.Now().UnixNano())
+	ref, _ := dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1"})
+	var app struct{ ID int64 }
+	call(t, e.c, "POST", e.url+"/api/apps", fmt.Sprintf(`{"name":"web","image":%q,"tag_pattern":".*","container_port":8080}`, e.registry+"/"+repo), &app)
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.Context(), e.cfg.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings, _ := st.Settings(t.Context())
+	cut := model.Instance{AppID: app.ID, Tag: "v1", Subdomain: "cut", Status: model.StatusDeploying}
+	if err := st.CreateInstance(t.Context(), &cut); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	pull, err := e.cli.ImagePull(t.Context(), ref, client.ImagePullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = pull.Wait(t.Context()) // to the end of the stream
+	pull.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := func(labels map[string]string) string {
+		c, err := e.cli.ContainerCreate(t.Context(), client.ContainerCreateOptions{Config: &container.Config{Image: ref, Labels: labels}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.cli.ContainerRemove(context.Background(), c.ID, client.ContainerRemoveOptions{Force: true}) })
+		return c.ID
+	}
+	orphan := create(map[string]string{"docker-watcher.installation": settings.InstallationID, "docker-watcher.instance": "999"})
+	other := create(map[string]string{"docker-watcher.installation": "someone-else", "docker-watcher.instance": "1"})
+	e.start()
+	waitFor(t, 10*time.Second, "the orphan removed", func() bool {
+		_, err := e.cli.ContainerInspect(t.Context(), orphan, client.ContainerInspectOptions{})
+		return err != nil
+	})
+	if in := e.instance(cut.ID); in.Status != "failed" || !strings.Contains(in.LastError, "interrupted") {
+		t.Fatalf("the cut deploy: %+v", in)
+	}
+	if _, err := e.cli.ContainerInspect(t.Context(), other, client.ContainerInspectOptions{}); err != nil {
+		t.Fatalf("another installation's container: %v", err)
 	}
 }
