@@ -132,6 +132,10 @@ func (d *Deployer) Remove(ctx context.Context, id int64) error {
 		if err := d.Ping(ctx); err != nil {
 			return err
 		}
+		grace := 10
+		if _, err := d.cli.ContainerStop(ctx, inst.ContainerID, client.ContainerStopOptions{Timeout: &grace}); err != nil && !cerrdefs.IsNotFound(err) {
+			return fmt.Errorf("stop the container: %w", err)
+		}
 		if _, err := d.cli.ContainerRemove(ctx, inst.ContainerID, client.ContainerRemoveOptions{Force: true}); err != nil && !cerrdefs.IsNotFound(err) {
 			return fmt.Errorf("remove the container: %w", err)
 		}

@@ -16,6 +16,8 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/moby/moby/api/pkg/authconfig"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/registry"
@@ -446,7 +448,7 @@ func (d *Deployer) drain(ctx context.Context, containerID, target string, second
 		}
 		cancel()
 	}
-	d.removeContainer(containerID)
+	d.stopAndRemove(containerID, 10)
 }
 
 // image makes sure the tag's image is there (pulled when absent, or
@@ -475,14 +477,14 @@ func (d *Deployer) image(ctx context.Context, id int64, app model.App, tag strin
 // end: a pull's errors arrive inside it.
 func (d *Deployer) pull(ctx context.Context, id int64, app model.App, ref string) error {
 	var opts client.ImagePullOptions
-	if app.RegistryUsername != "" || app.RegistryPassword != "" {
-		named, _ := reference.ParseNormalizedNamed(app.Image)
-		auth, err := authconfig.Encode(registry.AuthConfig{Username: app.RegistryUsername, Password: app.RegistryPassword,
-			ServerAddress: reference.Domain(named)})
-		if err != nil {
+	ac, err := pullAuth(app)
+	if err != nil {
+		return fmt.Errorf("pull %s: credentials: %w", ref, err)
+	}
+	if ac != (registry.AuthConfig{}) {
+		if opts.RegistryAuth, err = authconfig.Encode(ac); err != nil {
 			return err
 		}
-		opts.RegistryAuth = auth
 	}
 	resp, err := d.cli.ImagePull(ctx, ref, opts)
 	if err != nil {
@@ -513,6 +515,34 @@ func (d *Deployer) pull(ctx context.Context, id int64, app model.App, ref string
 		}
 	}
 	return nil
+}
+
+// pullAuth is the app's registry credentials, or else those of Docker's
+// own config file (~/.docker/config.json and its credential helpers, as
+// the registry watcher uses): the engine does not read that file itself.
+func pullAuth(app model.App) (registry.AuthConfig, error) {
+	named, err := reference.ParseNormalizedNamed(app.Image)
+	if err != nil {
+		return registry.AuthConfig{}, err
+	}
+	server := reference.Domain(named)
+	if app.RegistryUsername != "" || app.RegistryPassword != "" {
+		return registry.AuthConfig{Username: app.RegistryUsername, Password: app.RegistryPassword, ServerAddress: server}, nil
+	}
+	reg, err := name.NewRegistry(server)
+	if err != nil {
+		return registry.AuthConfig{}, err
+	}
+	a, err := authn.DefaultKeychain.Resolve(reg)
+	if err != nil {
+		return registry.AuthConfig{}, err
+	}
+	c, err := a.Authorization()
+	if err != nil || c == nil || *c == (authn.AuthConfig{}) {
+		return registry.AuthConfig{}, err
+	}
+	return registry.AuthConfig{Username: c.Username, Password: c.Password, Auth: c.Auth, IdentityToken: c.IdentityToken,
+		RegistryToken: c.RegistryToken, ServerAddress: server}, nil
 }
 
 // repoDigest is the digest of repo among an image's repository digests.
@@ -547,7 +577,18 @@ func (d *Deployer) logTail(containerID string) string {
 	return ""
 }
 
-// removeContainer stops and removes one of our containers, whatever the
+// stopAndRemove stops a container gracefully (SIGTERM, then SIGKILL after
+// grace seconds) and removes it.
+func (d *Deployer) stopAndRemove(id string, grace int) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(grace+30)*time.Second)
+	defer cancel()
+	if _, err := d.cli.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: &grace}); err != nil && !cerrdefs.IsNotFound(err) {
+		d.log.Warn("stop a container", slog.String("container", short(id)), slog.Any("err", err))
+	}
+	d.removeContainer(id)
+}
+
+// removeContainer removes one of our containers at once, whatever the
 // context of the caller (a failed deploy still cleans up).
 func (d *Deployer) removeContainer(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
