@@ -26,15 +26,16 @@ import (
 )
 
 type instanceJSON struct {
-	ID          int64  `json:"id"`
-	Status      string `json:"status"`
-	Subdomain   string `json:"subdomain"`
-	FQDN        string `json:"fqdn"`
-	ContainerID string `json:"container_id"`
-	HostPort    int    `json:"host_port"`
-	Digest      string `json:"digest"`
-	LastError   string `json:"last_error"`
-	Progress    *struct {
+	ID           int64  `json:"id"`
+	Status       string `json:"status"`
+	Subdomain    string `json:"subdomain"`
+	FQDN         string `json:"fqdn"`
+	ContainerID  string `json:"container_id"`
+	HostPort     int    `json:"host_port"`
+	Digest       string `json:"digest"`
+	LastError    string `json:"last_error"`
+	FailedDigest string `json:"failed_digest"`
+	Progress     *struct {
 		Step string `json:"step"`
 	} `json:"progress"`
 }
@@ -347,6 +348,11 @@ func TestDeployFailures(t *testing.T) {
 		}
 		if tt.tag == "exits" && !strings.Contains(got.LastError, "testserver") {
 			t.Errorf("the log lines of a container that exits at once are missing: %q", got.LastError)
+		}
+		// The image was there: its digest is noted, so the watcher does
+		// not try it again.
+		if pulled := tt.want != "pull"; pulled != strings.HasPrefix(got.FailedDigest, "sha256:") {
+			t.Errorf("%s: failed_digest %q", tt.tag, got.FailedDigest)
 		}
 	}
 	if code, s := e.through("web-good.example.com"); code != 200 || s.Tag != "good" {

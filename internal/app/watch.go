@@ -42,7 +42,8 @@ func (w watchedApps) Instances(ctx context.Context, appID int64) ([]registry.Ins
 	var out []registry.InstanceView
 	for _, in := range all {
 		if in.AppID == appID {
-			out = append(out, registry.InstanceView{ID: in.ID, Tag: in.Tag, Digest: in.Digest, Status: in.Status})
+			out = append(out, registry.InstanceView{ID: in.ID, Tag: in.Tag, Digest: in.Digest, Status: in.Status,
+				FailedDigest: in.FailedDigest})
 		}
 	}
 	return out, nil

@@ -331,6 +331,7 @@ func (d *Deployer) rollout(ctx context.Context, id int64, kind rolloutKind) erro
 	if err != nil {
 		return err
 	}
+	var digest string // of the image tried, once known
 	fail := func(newID string, err error) error {
 		if newID != "" {
 			err = fmt.Errorf("%w%s", err, d.logTail(newID))
@@ -341,7 +342,7 @@ func (d *Deployer) rollout(ctx context.Context, id int64, kind rolloutKind) erro
 		if rerr != nil {
 			return errors.Join(err, rerr)
 		}
-		cur.LastError = err.Error()
+		cur.LastError, cur.FailedDigest = err.Error(), digest
 		if cur.ContainerID == "" || cur.Status != model.StatusRunning {
 			cur.Status = model.StatusFailed // nothing else serves
 		}
@@ -352,7 +353,7 @@ func (d *Deployer) rollout(ctx context.Context, id int64, kind rolloutKind) erro
 		return err
 	}
 
-	var imageID, digest string
+	var imageID string
 	switch kind {
 	case rolloutPrevious:
 		if inst.PreviousImageID == "" {
@@ -404,7 +405,7 @@ func (d *Deployer) rollout(ctx context.Context, id int64, kind rolloutKind) erro
 	}
 	old, oldPort := cur.ContainerID, cur.HostPort
 	next := cur
-	next.Status, next.LastError, next.ContainerID, next.HostPort = model.StatusRunning, "", newID, port
+	next.Status, next.LastError, next.ContainerID, next.HostPort, next.FailedDigest = model.StatusRunning, "", newID, port, ""
 	if imageID != cur.ImageID { // the replaced image is the one to roll back to now
 		next.PreviousDigest, next.PreviousImageID = cur.Digest, cur.ImageID
 		next.Digest, next.ImageID = digest, imageID

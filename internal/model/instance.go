@@ -27,6 +27,9 @@ type Instance struct {
 	ImageID         string `json:"image_id"`
 	PreviousDigest  string `json:"previous_digest"`
 	PreviousImageID string `json:"-"`
+	// FailedDigest is the digest whose deploy failed last ("" after a
+	// success): the registry watcher does not try it again.
+	FailedDigest string `json:"failed_digest"`
 	// StatusChangedAt is when Status last changed; a stopped instance's
 	// grace period counts from it.
 	StatusChangedAt time.Time `json:"status_changed_at"`

@@ -7,13 +7,13 @@ import (
 )
 
 const instanceColumns = `id, app_id, tag, digest, subdomain, container_id, host_port, status, proxy_route_id,
-	last_error, created_at, updated_at, status_changed_at, image_id, previous_digest, previous_image_id`
+	last_error, created_at, updated_at, status_changed_at, image_id, previous_digest, previous_image_id, failed_digest`
 
 func scanInstance(sc interface{ Scan(...any) error }) (model.Instance, error) {
 	var i model.Instance
 	err := sc.Scan(&i.ID, &i.AppID, &i.Tag, &i.Digest, &i.Subdomain, &i.ContainerID, &i.HostPort, &i.Status,
 		&i.ProxyRouteID, &i.LastError, &i.CreatedAt, &i.UpdatedAt, &i.StatusChangedAt, &i.ImageID, &i.PreviousDigest,
-		&i.PreviousImageID)
+		&i.PreviousImageID, &i.FailedDigest)
 	return i, err
 }
 
@@ -73,7 +73,7 @@ func (s *Store) UpdateInstance(ctx context.Context, i model.Instance) error {
 	return affected(s.db.ExecContext(ctx, `UPDATE instances SET
 		status_changed_at = CASE WHEN status = ? THEN status_changed_at ELSE ? END,
 		status = ?, digest = ?, container_id = ?, host_port = ?, last_error = ?, image_id = ?,
-		previous_digest = ?, previous_image_id = ?, updated_at = ? WHERE id = ?`,
+		previous_digest = ?, previous_image_id = ?, failed_digest = ?, updated_at = ? WHERE id = ?`,
 		i.Status, now, i.Status, i.Digest, i.ContainerID, i.HostPort, i.LastError, i.ImageID,
-		i.PreviousDigest, i.PreviousImageID, now, i.ID))
+		i.PreviousDigest, i.PreviousImageID, i.FailedDigest, now, i.ID))
 }
