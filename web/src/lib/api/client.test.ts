@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { jsonResponse, makeProxy } from '$lib/test/factories';
-import { ApiError, errorFromResponse, parseRetryAfter, redirectToLogin, request, setUnauthorizedHandler } from './client';
+import { ApiError, errorFromResponse, parseRetryAfter, redirectToLogin, request, requestText, setUnauthorizedHandler } from './client';
 import { login, me } from './auth';
 import { createProxy, deleteProxy, listProxies } from './proxies';
 
@@ -190,5 +190,36 @@ describe('auth', () => {
 		fetchMock.mockResolvedValue(jsonResponse(200, { user: { id: 1, username: 'admin' } }));
 		await expect(login({ username: 'admin', password: 'pw' })).resolves.toEqual({ id: 1, username: 'admin' });
 		expect(JSON.parse(fetchMock.mock.calls[0][1]?.body as string)).toEqual({ username: 'admin', password: 'pw' });
+	});
+});
+
+describe('the body of an error', () => {
+	it('keeps the whole JSON body, e.g. the instance of a failed action', async () => {
+		const err = await errorFromResponse(jsonResponse(422, { error: 'not healthy', instance: { id: 3 } }));
+		expect(err.body).toEqual({ error: 'not healthy', instance: { id: 3 } });
+	});
+
+	it('has none for a body without an error', async () => {
+		const err = await errorFromResponse(new Response('<html></html>', { status: 502 }));
+		expect(err.body).toBeUndefined();
+	});
+});
+
+describe('requestText', () => {
+	it('gives the text of the answer', async () => {
+		fetchMock.mockResolvedValue(new Response('a\nb\n', { status: 200 }));
+		await expect(requestText('/x')).resolves.toBe('a\nb\n');
+	});
+
+	it('throws the API error, and a 401 goes to the login page', async () => {
+		const assign = fakeLocation('/instances');
+		fetchMock.mockResolvedValue(jsonResponse(401, { error: 'log in' }));
+		await expect(requestText('/x')).rejects.toMatchObject({ status: 401, message: 'log in' });
+		expect(assign).toHaveBeenCalledWith('/login?next=%2Finstances');
+	});
+
+	it('an unreachable server is status 0', async () => {
+		fetchMock.mockRejectedValue(new TypeError('Failed to fetch'));
+		await expect(requestText('/x')).rejects.toMatchObject({ status: 0 });
 	});
 });

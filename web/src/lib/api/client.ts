@@ -11,6 +11,8 @@ export class ApiError extends Error {
 	readonly field: string | undefined;
 	/** Seconds to wait before trying again (the Retry-After header of a 429). */
 	retryAfter: number | undefined;
+	/** The parsed JSON body of the answer, when it had one (e.g. the instance of a 422). */
+	body: unknown;
 
 	constructor(status: number, message: string, field?: string) {
 		super(message);
@@ -78,7 +80,9 @@ async function errorFromBody(res: Response): Promise<ApiError> {
 			if (body && typeof body === 'object' && 'error' in body) {
 				const { error, field } = body as { error: unknown; field?: unknown };
 				if (typeof error === 'string' && error !== '') {
-					return new ApiError(res.status, error, typeof field === 'string' ? field : undefined);
+					const err = new ApiError(res.status, error, typeof field === 'string' ? field : undefined);
+					err.body = body;
+					return err;
 				}
 			}
 		} catch {
@@ -105,13 +109,9 @@ function defaultStatusText(status: number): string {
 	}
 }
 
-export async function request<T>(
-	method: Method,
-	path: string,
-	body?: unknown,
-	options: RequestOptions = {}
-): Promise<T> {
-	const headers: Record<string, string> = { Accept: 'application/json' };
+/** Send a request; a failed one (no answer, or not 2xx) throws ApiError. */
+async function send(method: Method, path: string, body: unknown, options: RequestOptions, accept: string): Promise<Response> {
+	const headers: Record<string, string> = { Accept: accept };
 	const init: RequestInit = { method, headers, credentials: 'same-origin', signal: options.signal };
 	if (body !== undefined) {
 		headers['Content-Type'] = 'application/json';
@@ -131,6 +131,16 @@ export async function request<T>(
 		if (res.status === 401 && !options.noAuthRedirect) onUnauthorized();
 		throw error;
 	}
+	return res;
+}
+
+export async function request<T>(
+	method: Method,
+	path: string,
+	body?: unknown,
+	options: RequestOptions = {}
+): Promise<T> {
+	const res = await send(method, path, body, options, 'application/json');
 	if (res.status === 204) return undefined as T;
 	const text = await res.text();
 	if (!text) return undefined as T;
@@ -141,11 +151,18 @@ export async function request<T>(
 	}
 }
 
+/** A GET whose answer is text (e.g. a container's logs); errors as for request. */
+export async function requestText(path: string, options: RequestOptions = {}): Promise<string> {
+	const res = await send('GET', path, undefined, options, 'text/plain, application/json');
+	return res.text();
+}
+
 export const api = {
 	get: <T>(path: string, options?: RequestOptions) => request<T>('GET', path, undefined, options),
 	post: <T>(path: string, body?: unknown, options?: RequestOptions) =>
 		request<T>('POST', path, body, options),
 	put: <T>(path: string, body?: unknown, options?: RequestOptions) =>
 		request<T>('PUT', path, body, options),
-	del: (path: string, options?: RequestOptions) => request<void>('DELETE', path, undefined, options)
+	del: (path: string, options?: RequestOptions) => request<void>('DELETE', path, undefined, options),
+	text: (path: string, options?: RequestOptions) => requestText(path, options)
 };

@@ -37,6 +37,8 @@ export function makeInstance(overrides: Partial<Instance> = {}): Instance {
 		proxy_route_id: 1,
 		route: { router: 'builtin', state: 'active', url: 'http://web.example.com:8081/' },
 		last_error: '',
+		image_id: 'sha256:1111',
+		previous_digest: '',
 		status_changed_at: time,
 		created_at: time,
 		updated_at: time,
