@@ -17,10 +17,13 @@ type instanceView struct {
 	FQDN     string           `json:"fqdn"`
 	Route    proxy.Status     `json:"route"`
 	Progress *docker.Progress `json:"progress,omitempty"` // of the last deploy, while the server runs
+	// CanRollback: an earlier image is kept to roll back to.
+	CanRollback bool `json:"can_rollback"`
 }
 
 func (s *Server) instanceView(in model.Instance, st model.Settings) instanceView {
-	v := instanceView{Instance: in, FQDN: in.FQDN(st.Domain), Route: s.routeStatus(model.KindInstance, in.ID)}
+	v := instanceView{Instance: in, FQDN: in.FQDN(st.Domain), Route: s.routeStatus(model.KindInstance, in.ID),
+		CanRollback: in.PreviousImageID != ""}
 	if s.deployer != nil {
 		if p, ok := s.deployer.Progress(in.ID); ok {
 			v.Progress = &p

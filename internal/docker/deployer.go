@@ -209,15 +209,15 @@ func (d *Deployer) deploy(ctx context.Context, appID int64, tag, subdomain strin
 	if re, err := app.TagRegexp(); err == nil && !re.MatchString(tag) {
 		return model.Instance{}, &model.FieldError{Field: "tag", Message: fmt.Sprintf("tag %q does not match the app's tag_pattern %q", tag, app.TagPattern)}
 	}
-	if err := d.Ping(ctx); err != nil {
-		return model.Instance{}, err
-	}
 	st, err := d.o.Store.Settings(ctx)
 	if err != nil {
 		return model.Instance{}, err
 	}
 	name, err := d.subdomain(ctx, app, tag, subdomain, st)
 	if err != nil {
+		return model.Instance{}, err
+	}
+	if err := d.Ping(ctx); err != nil { // the input's faults first, then the engine's
 		return model.Instance{}, err
 	}
 	inst := model.Instance{AppID: app.ID, Tag: tag, Subdomain: name, Status: model.StatusDeploying}

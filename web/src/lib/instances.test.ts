@@ -121,7 +121,7 @@ describe('instanceActions', () => {
 
 	it('a running instance stops, restarts and redeploys; rollback only with an earlier image', () => {
 		expect(actions({ status: 'running' })).toEqual({ actions: ['stop', 'restart', 'redeploy'], remove: true, logs: true });
-		expect(actions({ status: 'running', previous_digest: 'sha256:aaaa' }).actions).toEqual([
+		expect(actions({ status: 'running', can_rollback: true }).actions).toEqual([
 			'stop',
 			'restart',
 			'redeploy',
@@ -130,7 +130,7 @@ describe('instanceActions', () => {
 	});
 
 	it('a stopped instance starts, redeploys, rolls back', () => {
-		expect(actions({ status: 'stopped', previous_digest: 'sha256:aaaa' }).actions).toEqual(['start', 'redeploy', 'rollback']);
+		expect(actions({ status: 'stopped', can_rollback: true }).actions).toEqual(['start', 'redeploy', 'rollback']);
 	});
 
 	it('a failed instance starts (deployed anew without a container) and redeploys', () => {
@@ -146,7 +146,7 @@ describe('instanceActions', () => {
 	});
 
 	it('no lifecycle action while a redeploy of a running instance runs', () => {
-		expect(actions({ status: 'running', previous_digest: 'sha256:aaaa', progress: { step: 'waiting_for_health' } }).actions).toEqual([]);
+		expect(actions({ status: 'running', can_rollback: true, progress: { step: 'waiting_for_health' } }).actions).toEqual([]);
 		expect(actions({ status: 'running', progress: { step: 'done' } }).actions).toEqual(['stop', 'restart', 'redeploy']);
 		expect(actions({ status: 'running', progress: { step: 'failed' } }).actions).toEqual(['stop', 'restart', 'redeploy']);
 	});

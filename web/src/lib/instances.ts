@@ -104,9 +104,9 @@ export interface InstanceActions {
  * for a stopped or failed one (a failed one without a container is
  * deployed anew); Stop and Restart for a running one; Redeploy (pull the
  * tag again) for any but a deploying one; Rollback only with an earlier
- * image (previous_digest).
+ * image (can_rollback).
  */
-export function instanceActions(inst: Pick<Instance, 'status' | 'progress' | 'previous_digest' | 'container_id'>): InstanceActions {
+export function instanceActions(inst: Pick<Instance, 'status' | 'progress' | 'can_rollback' | 'container_id'>): InstanceActions {
 	const logs = inst.container_id !== '';
 	if (deployRunning(inst) || inst.status === 'deploying') return { actions: [], remove: true, logs };
 	const actions: InstanceAction[] = [];
@@ -123,7 +123,7 @@ export function instanceActions(inst: Pick<Instance, 'status' | 'progress' | 'pr
 			return { actions: [], remove: true, logs };
 	}
 	actions.push('redeploy');
-	if (inst.previous_digest) actions.push('rollback');
+	if (inst.can_rollback) actions.push('rollback');
 	return { actions, remove: true, logs };
 }
 

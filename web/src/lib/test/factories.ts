@@ -39,6 +39,7 @@ export function makeInstance(overrides: Partial<Instance> = {}): Instance {
 		last_error: '',
 		image_id: 'sha256:1111',
 		previous_digest: '',
+		can_rollback: false,
 		status_changed_at: time,
 		created_at: time,
 		updated_at: time,

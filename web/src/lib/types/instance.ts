@@ -42,6 +42,8 @@ export interface Instance {
 	image_id: string;
 	/** The digest it ran before its last deploy; "" when there is nothing to roll back to. */
 	previous_digest: string;
+	/** An earlier image is kept to roll back to. */
+	can_rollback: boolean;
 	/** Absent when the server has not deployed it since it started. */
 	progress?: DeployProgress;
 	/** When the status last changed; a stopped instance's grace period counts from it. */
