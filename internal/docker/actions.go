@@ -87,28 +87,26 @@ func (d *Deployer) restart(ctx context.Context, id int64, restart bool) error {
 	if err != nil {
 		return err
 	}
+	// Until it serves again the route answers 503 (the port may change).
+	inst.Status = model.StatusDeploying
+	if err := d.o.Store.UpdateInstance(ctx, inst); err != nil {
+		return err
+	}
+	d.changed(id)
 	if restart {
 		_, err = d.cli.ContainerRestart(ctx, inst.ContainerID, client.ContainerRestartOptions{})
 	} else {
 		_, err = d.cli.ContainerStart(ctx, inst.ContainerID, client.ContainerStartOptions{})
 	}
-	if err != nil {
-		return fmt.Errorf("start the container: %w", err)
+	if err == nil {
+		err = d.serveAgain(ctx, &inst, app, st)
+	} else {
+		err = fmt.Errorf("start the container: %w", err)
 	}
-	res, err := d.cli.ContainerInspect(ctx, inst.ContainerID, client.ContainerInspectOptions{})
 	if err != nil {
-		return err
-	}
-	port, err := hostPort(res.Container, app.ContainerPort)
-	if err != nil {
-		return err
-	}
-	hctx, cancel := context.WithTimeout(ctx, st.DeployTimeout())
-	err = waitHealthy(hctx, d.cli, inst.ContainerID, check{app: app, target: net.JoinHostPort(st.PublishTarget(), strconv.Itoa(port)), host: inst.FQDN(st.Domain)})
-	cancel()
-	inst.HostPort = port // a restart may publish on another port
-	if err != nil {
+		// Nothing half-up stays running: the instance is failed, stopped.
 		inst.Status, inst.LastError = model.StatusFailed, err.Error()+d.logTail(inst.ContainerID)
+		d.cli.ContainerStop(context.WithoutCancel(ctx), inst.ContainerID, client.ContainerStopOptions{})
 	} else {
 		inst.Status, inst.LastError = model.StatusRunning, ""
 	}
@@ -117,6 +115,23 @@ func (d *Deployer) restart(ctx context.Context, id int64, restart bool) error {
 	}
 	d.changed(id)
 	return err
+}
+
+// serveAgain waits until a started container serves, noting its port (a
+// restart may publish on another one).
+func (d *Deployer) serveAgain(ctx context.Context, inst *model.Instance, app model.App, st model.Settings) error {
+	res, err := d.cli.ContainerInspect(ctx, inst.ContainerID, client.ContainerInspectOptions{})
+	if err != nil {
+		return err
+	}
+	port, err := hostPort(res.Container, app.ContainerPort)
+	if err != nil {
+		return err
+	}
+	inst.HostPort = port
+	hctx, cancel := context.WithTimeout(ctx, st.DeployTimeout())
+	defer cancel()
+	return waitHealthy(hctx, d.cli, inst.ContainerID, check{app: app, target: net.JoinHostPort(st.PublishTarget(), strconv.Itoa(port)), host: inst.FQDN(st.Domain)})
 }
 
 // Remove removes the instance's container and the instance; its route
