@@ -55,6 +55,8 @@ type Server struct {
 	routing      Routing
 	deployer     Deployer
 	hooks        Hooks
+	streams      chan struct{} // closed by EndStreams
+	endStreams   sync.Once
 	settingsMu   sync.Mutex // one settings change at a time
 }
 
@@ -105,6 +107,8 @@ func (s *Server) routes() []route {
 
 		{pattern: "POST /api/apps/{id}/deploy", handle: s.deployApp},
 
+		{pattern: "GET /api/events", handle: s.eventStream},
+
 		{pattern: "GET /api/instances", handle: s.listInstances},
 		{pattern: "GET /api/instances/{id}", handle: s.getInstance},
 		{pattern: "DELETE /api/instances/{id}", handle: s.deleteInstance},
@@ -141,6 +145,7 @@ func New(d Deps) *Server {
 		routing:      d.Routing,
 		deployer:     d.Deployer,
 		hooks:        d.Hooks,
+		streams:      make(chan struct{}),
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dw_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",

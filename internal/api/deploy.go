@@ -167,7 +167,9 @@ func (s *Server) instanceLogs(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusBadRequest, "tail", "tail must be a number of lines (0 to 100000) or all")
 	}
 	follow := r.URL.Query().Get("follow") == "1" || r.URL.Query().Get("follow") == "true"
-	rc, err := s.deployer.Logs(r.Context(), id, tail, follow)
+	ctx, cancel := s.streamContext(r)
+	defer cancel()
+	rc, err := s.deployer.Logs(ctx, id, tail, follow)
 	if err != nil {
 		return deployErr(err)
 	}

@@ -315,6 +315,7 @@ func (a *App) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return requests },
 	}
+	srv.RegisterOnShutdown(a.API.EndStreams)
 	g.Go(func() error { return a.Scheduler.Run(gctx) })
 	g.Go(func() error { return a.Routes.Run(gctx) })
 	g.Go(func() error { return a.Deployer.Watch(gctx) })
