@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/dockerwatcher/docker-watcher/internal/docker"
@@ -53,14 +55,23 @@ func (w watchedApps) Instances(ctx context.Context, appID int64) ([]registry.Ins
 type watchDeployer struct{ d *docker.Deployer }
 
 func (w watchDeployer) Deploy(ctx context.Context, appID int64, tag, _ string) error {
-	return w.d.DeployAndWait(ctx, appID, tag)
+	return temporary(w.d.DeployAndWait(ctx, appID, tag))
 }
 
 func (w watchDeployer) Redeploy(ctx context.Context, id int64, _ string) error {
-	return w.d.RedeployAndWait(ctx, id)
+	return temporary(w.d.RedeployAndWait(ctx, id))
 }
 
-func (w watchDeployer) Remove(ctx context.Context, id int64) error { return w.d.Remove(ctx, id) }
+func (w watchDeployer) Remove(ctx context.Context, id int64) error { return temporary(w.d.Remove(ctx, id)) }
+
+// temporary marks an engine that did not answer as no fault of the image:
+// the watcher tries again at its next check.
+func temporary(err error) error {
+	if errors.Is(err, docker.ErrEngineDown) {
+		return fmt.Errorf("%w: %w", registry.ErrTemporary, err)
+	}
+	return err
+}
 
 // appReporter keeps the watcher's last problem on the app.
 type appReporter struct{ store *store.Store }

@@ -507,6 +507,11 @@ func (k *worker) checkTags(ctx context.Context, tags map[string]bool) error {
 	return errors.Join(errs...)
 }
 
+// ErrTemporary marks a Deployer's error that says nothing about the image
+// (the Docker Engine did not answer, say): the action is tried again at
+// the next check instead of being remembered as failed.
+var ErrTemporary = errors.New("temporary")
+
 // apply hands the actions to the deployer one at a time. An action that
 // failed before at the same digest is not tried again; its error is shown
 // again so the app keeps saying why nothing happens.
@@ -539,7 +544,7 @@ func (k *worker) apply(ctx context.Context, view AppView, actions []Action) erro
 			return errors.Join(append(errs, ctx.Err())...)
 		}
 		if err != nil {
-			if a.Kind != Remove { // removing again is harmless: retry it
+			if a.Kind != Remove && !errors.Is(err, ErrTemporary) { // removing again is harmless: retry it
 				k.failed[key] = failure{digest: a.Digest, err: err}
 			}
 			errs = append(errs, fmt.Errorf("%s: %w", a, err))

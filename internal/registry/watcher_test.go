@@ -591,6 +591,24 @@ func TestWatcherDoesNotRetryAFailedImage(t *testing.T) {
 	eventually(t, "the error cleared", func() bool { err, _ := wd.lastReport(1); return err == nil })
 }
 
+// A temporary failure (the engine away) is tried again at the next
+// check, and the same image deploys once the deployer can.
+func TestWatcherRetriesATemporaryFailure(t *testing.T) {
+	reg := newRegistry(t)
+	d1 := reg.push(t, "web", "v1")
+	wd := newWorld(watched(1, "web", reg.Host+"/web", "v.*", tick))
+	var tries atomic.Int32
+	wd.fail = func(ev string) error {
+		if strings.Contains(ev, d1) && tries.Add(1) <= 2 {
+			return fmt.Errorf("%w: the Docker Engine cannot be reached", ErrTemporary)
+		}
+		return nil
+	}
+	start(t, wd, testClient())
+	eventually(t, "deployed after two temporary failures", func() bool { return wd.count("deploy 1/v1@"+d1) == 3 })
+	eventually(t, "the error cleared", func() bool { err, _ := wd.lastReport(1); return err == nil })
+}
+
 func TestWatcherBoundsDeploysPerCheck(t *testing.T) {
 	reg := newRegistry(t)
 	for _, tag := range []string{"v1", "v2", "v3"} {
