@@ -62,7 +62,9 @@ func (w watchDeployer) Redeploy(ctx context.Context, id int64, _ string) error {
 	return temporary(w.d.RedeployAndWait(ctx, id))
 }
 
-func (w watchDeployer) Remove(ctx context.Context, id int64) error { return temporary(w.d.Remove(ctx, id)) }
+func (w watchDeployer) Remove(ctx context.Context, id int64) error {
+	return temporary(w.d.Remove(ctx, id))
+}
 
 // temporary marks an engine that did not answer as no fault of the image:
 // the watcher tries again at its next check.
