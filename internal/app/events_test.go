@@ -11,7 +11,8 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 )
 
-// GET /api/events streams what changes, with authentication; a shutdown
+// GET /api/events streams what changes (a proxy, the DNS sync it causes),
+// with authentication; a shutdown
 // ends the stream instead of waiting for its client.
 func TestEventStream(t *testing.T) {
 	cfg := config.Default()
@@ -48,6 +49,18 @@ func TestEventStream(t *testing.T) {
 			}
 		case <-deadline:
 			t.Fatal("no event for the new proxy")
+		}
+		break
+	}
+	// The DNS sync it causes is heard of too.
+	for deadline := time.After(5 * time.Second); ; {
+		select {
+		case l := <-lines:
+			if l != "event: dns_synced" {
+				continue
+			}
+		case <-deadline:
+			t.Fatal("no event for the DNS sync")
 		}
 		break
 	}

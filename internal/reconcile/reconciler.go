@@ -13,6 +13,7 @@ import (
 
 	"github.com/dockerwatcher/docker-watcher/internal/consumer"
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
+	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
@@ -27,6 +28,9 @@ type Reconciler struct {
 	log       *slog.Logger
 	now       func() time.Time
 	metrics   *metrics
+	// events, when set, hears of every saved sync (for the UI's live
+	// pages); Wire sets it.
+	events *events.Bus
 
 	mu       sync.Mutex // one run at a time
 	provKey  string
@@ -90,6 +94,9 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 				return
 			}
 			r.saveReport(context.WithoutCancel(ctx), start, rep, seen)
+			if r.events != nil {
+				r.events.Publish(events.Event{Kind: events.DNSSynced, Subject: "dns"})
+			}
 		}
 	}()
 

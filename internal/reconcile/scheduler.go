@@ -30,6 +30,7 @@ type Scheduler struct {
 // graph with it, and so do this package's tests (which cannot import app).
 func Wire(st *store.Store, providers ProviderFactory, log *slog.Logger, reg prometheus.Registerer, debounce time.Duration, bus *events.Bus) (*Reconciler, *Scheduler) {
 	r := New(st, providers, log, reg)
+	r.events = bus
 	s := NewScheduler(r, log, debounce)
 	bus.Subscribe(s.Handle)
 	return r, s
