@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"os/exec"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
+	"github.com/dockerwatcher/docker-watcher/internal/suitetest"
 )
 
 // fake is an in-memory provider and its backend. With no bug set it keeps
@@ -347,65 +345,23 @@ func TestFake(t *testing.T) {
 // contract in one way, and checks that the subtests guarding that part of
 // the contract fail.
 func TestSuiteCatchesBugs(t *testing.T) {
-	// In a child process started below: the suite against the broken fake
-	// that DNSTEST_FAKE_BUG names, where it must fail.
-	if bug := os.Getenv("DNSTEST_FAKE_BUG"); bug != "" {
-		Run(t, "example.com", factory(bug, true))
-		return
-	}
-	if testing.Short() {
-		t.Skip("runs the suite in child processes")
-	}
-	tests := []struct {
-		bug      string
-		mustFail []string // top-level subtests of Run
-	}{
-		{"overwrite-foreign", []string{"EnsureConflict", "EnsureOursBesideForeign", "Property"}},
-		{"prefix-owner", []string{"EnsureConflict", "DeleteRefusesForeign", "Batch/NeverChangesForeign"}},
-		{"trust-caller", []string{"DeleteRefusesForeign", "OtherRecordsSurvive", "Property"}},
-		{"batch-trust-caller", []string{"Batch/NeverChangesForeign"}},
-		{"batch-reorder", []string{"Batch/Applies", "Batch/NeverChangesForeign"}},
-		{"no-update-in-place", []string{"EnsureUpdatesInPlace"}},
-		{"keep-duplicates", []string{"EnsureRemovesOurDuplicates"}},
-		{"chatty", []string{"EnsureTwice", "EnsureTTLDefault"}},
-		{"raw-ttl", []string{"EnsureTTLDefault"}},
-		{"absent-error", []string{"DeleteAbsent", "OtherRecordsSurvive"}},
-		{"name-only", []string{"DeleteOurs", "EnsureRemovesOurDuplicates"}},
-		{"list-ours-only", []string{"List"}},
-		{"list-first-page", []string{"List/many_pages"}},
-		{"owner-cache", []string{"HandEdited"}},
-		{"batch-rollback-lies", []string{"Batch/ReportsTruthfully"}},
-	}
-	failLine := regexp.MustCompile(`--- FAIL: TestSuiteCatchesBugs/(\S+)`)
-	for _, tt := range tests {
-		t.Run(tt.bug, func(t *testing.T) {
-			t.Parallel()
-			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestSuiteCatchesBugs$", "-test.v", "-test.count=1")
-			cmd.Env = append(os.Environ(), "DNSTEST_FAKE_BUG="+tt.bug)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the suite passed a fake with bug %q", tt.bug)
-			}
-			failed := map[string]bool{}
-			for _, m := range failLine.FindAllStringSubmatch(string(out), -1) {
-				failed[m[1]] = true
-			}
-			if len(failed) == 0 {
-				t.Fatalf("child failed without a failing subtest: %v\n%s", err, out)
-			}
-			for _, name := range tt.mustFail {
-				if !failed[name] {
-					t.Errorf("bug %q: subtest %s did not fail", tt.bug, name)
-				}
-			}
-			var top []string
-			for name := range failed {
-				if !strings.Contains(name, "/") {
-					top = append(top, name)
-				}
-			}
-			slices.Sort(top)
-			t.Logf("bug %q fails: %s", tt.bug, strings.Join(top, ", "))
-		})
-	}
+	// In a child process: the suite against the broken fake that DNSTEST_FAKE_BUG
+	// names, where it must fail.
+	suitetest.CatchesBugs(t, "TestSuiteCatchesBugs", "DNSTEST_FAKE_BUG", []suitetest.Bug{
+		{Name: "overwrite-foreign", MustFail: []string{"EnsureConflict", "EnsureOursBesideForeign", "Property"}},
+		{Name: "prefix-owner", MustFail: []string{"EnsureConflict", "DeleteRefusesForeign", "Batch/NeverChangesForeign"}},
+		{Name: "trust-caller", MustFail: []string{"DeleteRefusesForeign", "OtherRecordsSurvive", "Property"}},
+		{Name: "batch-trust-caller", MustFail: []string{"Batch/NeverChangesForeign"}},
+		{Name: "batch-reorder", MustFail: []string{"Batch/Applies", "Batch/NeverChangesForeign"}},
+		{Name: "no-update-in-place", MustFail: []string{"EnsureUpdatesInPlace"}},
+		{Name: "keep-duplicates", MustFail: []string{"EnsureRemovesOurDuplicates"}},
+		{Name: "chatty", MustFail: []string{"EnsureTwice", "EnsureTTLDefault"}},
+		{Name: "raw-ttl", MustFail: []string{"EnsureTTLDefault"}},
+		{Name: "absent-error", MustFail: []string{"DeleteAbsent", "OtherRecordsSurvive"}},
+		{Name: "name-only", MustFail: []string{"DeleteOurs", "EnsureRemovesOurDuplicates"}},
+		{Name: "list-ours-only", MustFail: []string{"List"}},
+		{Name: "list-first-page", MustFail: []string{"List/many_pages"}},
+		{Name: "owner-cache", MustFail: []string{"HandEdited"}},
+		{Name: "batch-rollback-lies", MustFail: []string{"Batch/ReportsTruthfully"}},
+	}, func(bug string) { Run(t, "example.com", factory(bug, true)) })
 }
