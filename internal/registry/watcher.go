@@ -51,9 +51,11 @@ type Options struct {
 	// ReloadEvery re-reads the apps even without Reload calls, so a missed
 	// event is repaired: 1 minute.
 	ReloadEvery time.Duration
-	// MaxDeploysPerCheck bounds the new instances one check creates, so a
+	// MaxDeploysPerCheck bounds the new instances one poll creates, so a
 	// too-wide pattern on a repository with many tags does not start
-	// hundreds of containers at once; the rest follow at the next checks:
+	// hundreds of containers at once; the rest follow at the next polls.
+	// Pushed tags were each pushed on purpose: those beyond the bound are
+	// checked again right after, so none is lost on a webhooks-only app:
 	// 10.
 	MaxDeploysPerCheck int
 	// DigestJobs is how many digests of one app are asked at once: 4.
@@ -437,7 +439,8 @@ func (k *worker) poll(ctx context.Context) (fetchErr, deployErr error) {
 		return errors.Join(digestErr, fmt.Errorf("instances of app %d: %w", view.ID, err)), nil
 	}
 	k.forget(instances)
-	return digestErr, k.apply(ctx, view, Decide(view, seen, instances))
+	_, err = k.apply(ctx, view, Decide(view, seen, instances)) // deferred tags: at the next poll
+	return digestErr, err
 }
 
 // digests asks the digest of each tag, a few at a time; a tag whose digest
@@ -503,8 +506,11 @@ func (k *worker) checkTags(ctx context.Context, tags map[string]bool) error {
 			instances = append(instances, in)
 		}
 	}
-	errs = append(errs, k.apply(ctx, view, Decide(view, seen, instances)))
-	return errors.Join(errs...)
+	deferred, err := k.apply(ctx, view, Decide(view, seen, instances))
+	for _, t := range deferred {
+		k.trigger(t)
+	}
+	return errors.Join(append(errs, err)...)
 }
 
 // ErrTemporary marks a Deployer's error that says nothing about the image
@@ -514,8 +520,9 @@ var ErrTemporary = errors.New("temporary")
 
 // apply hands the actions to the deployer one at a time. An action that
 // failed before at the same digest is not tried again; its error is shown
-// again so the app keeps saying why nothing happens.
-func (k *worker) apply(ctx context.Context, view AppView, actions []Action) error {
+// again so the app keeps saying why nothing happens. Deploys beyond
+// MaxDeploysPerCheck are not run: their tags are returned.
+func (k *worker) apply(ctx context.Context, view AppView, actions []Action) (deferred []string, _ error) {
 	var errs []error
 	deploys := 0
 	for _, a := range actions {
@@ -527,6 +534,7 @@ func (k *worker) apply(ctx context.Context, view AppView, actions []Action) erro
 		if a.Kind == Deploy {
 			if deploys >= k.w.o.MaxDeploysPerCheck {
 				k.w.log.Info("deploy deferred to the next check", "app", view.ID, "tag", a.Tag)
+				deferred = append(deferred, a.Tag)
 				continue
 			}
 			deploys++
@@ -541,7 +549,7 @@ func (k *worker) apply(ctx context.Context, view AppView, actions []Action) erro
 			err = k.w.o.Deployer.Remove(ctx, a.Instance)
 		}
 		if ctx.Err() != nil {
-			return errors.Join(append(errs, ctx.Err())...)
+			return nil, errors.Join(append(errs, ctx.Err())...)
 		}
 		if err != nil {
 			if a.Kind != Remove && !errors.Is(err, ErrTemporary) { // removing again is harmless: retry it
@@ -553,7 +561,7 @@ func (k *worker) apply(ctx context.Context, view AppView, actions []Action) erro
 		k.w.log.Info("registry change applied", "app", view.ID, "action", a.String())
 		delete(k.failed, key)
 	}
-	return errors.Join(errs...)
+	return deferred, errors.Join(errs...)
 }
 
 // forget drops remembered failures of instances that no longer exist, and

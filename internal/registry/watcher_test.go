@@ -657,3 +657,26 @@ func TestRunTwice(t *testing.T) {
 		t.Fatal("Reload before Run did not fail")
 	}
 }
+
+func TestWatcherDeploysEveryPushedTagBeyondTheBound(t *testing.T) {
+	reg := newRegistry(t)
+	var pushes []Push
+	for _, tag := range []string{"v1", "v2", "v3", "v4", "v5"} {
+		reg.push(t, "web", tag)
+		pushes = append(pushes, Push{App: "web", Tag: tag})
+	}
+	wd := newWorld(watched(1, "web", reg.Host+"/web", "v.*", 0)) // webhooks only: no poll follows
+	w := start(t, wd, testClient(), func(o *Options) { o.MaxDeploysPerCheck = 2 })
+	if _, err := w.HandlePush(t.Context(), pushes); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "all five deployed", func() bool { return wd.count("deploy 1/") == 5 })
+	if reg.lists.Load() != 0 {
+		t.Fatalf("%d tag lists, want none on a webhooks-only app", reg.lists.Load())
+	}
+	for _, tag := range []string{"v1", "v2", "v3", "v4", "v5"} {
+		if n := wd.count("deploy 1/" + tag + "@"); n != 1 {
+			t.Fatalf("%s deployed %d times; events %v", tag, n, wd.events)
+		}
+	}
+}
