@@ -665,3 +665,40 @@ func TestReconcileAtStart(t *testing.T) {
 		t.Fatalf("another installation's container: %v", err)
 	}
 }
+
+// A restart of dockerd (an engine of the test's own: the shared one serves
+// other tests) stops the containers and ends the event stream; Docker
+// Watcher follows the engine again, sees its container come back by its
+// restart policy and serves it at its name, with no container made anew;
+// and the events after the restart are followed.
+func TestDockerdRestart(t *testing.T) {
+	eng := dockertest.StartEngine(t)
+	t.Setenv("DOCKER_HOST", eng.Host)
+	e := newDeployEnv(t)
+	repo := fmt.Sprintf("dwtest/dockerd-%d", time.Now().UnixNano())
+	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1"})
+	var app struct{ ID int64 }
+	call(t, e.c, "POST", e.url+"/api/apps", fmt.Sprintf(`{"name":"web","image":%q,"tag_pattern":".*","container_port":8080}`, e.registry+"/"+repo), &app)
+	var inst instanceJSON
+	call(t, e.c, "POST", fmt.Sprintf("%s/api/apps/%d/deploy", e.url, app.ID), `{"tag":"v1"}`, &inst)
+	waitFor(t, 60*time.Second, "running", func() bool { inst = e.instance(inst.ID); return inst.Status == "running" })
+	waitFor(t, 5*time.Second, "through the proxy", func() bool { code, s := e.through("web-v1.example.com"); return code == 200 && s.Tag == "v1" })
+
+	eng.Restart(t)
+	waitFor(t, 60*time.Second, "running and served again after the restart", func() bool {
+		in := e.instance(inst.ID)
+		code, s := e.through("web-v1.example.com")
+		return in.Status == "running" && code == 200 && s.Tag == "v1"
+	})
+	if in := e.instance(inst.ID); in.ContainerID != inst.ContainerID || in.HostPort != inst.HostPort {
+		t.Fatalf("after the restart: container %.12s port %d, was %.12s port %d", in.ContainerID, in.HostPort, inst.ContainerID, inst.HostPort)
+	}
+	list, err := e.cli.ContainerList(t.Context(), client.ContainerListOptions{All: true})
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("containers on the engine after the restart: %v, %d", err, len(list.Items))
+	}
+	if _, err := e.cli.ContainerStop(t.Context(), inst.ContainerID, client.ContainerStopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "a stop by hand after the restart", func() bool { return e.instance(inst.ID).Status == "stopped" })
+}
