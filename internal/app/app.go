@@ -222,7 +222,7 @@ func (a *App) newDeployer(ctx context.Context) error {
 		return err
 	}
 	a.Deployer = docker.New(docker.Options{Client: cli, Store: a.Store, Events: a.Bus, Log: a.Log,
-		Installation: st.InstallationID, Drain: a.Proxy.Drain})
+		Installation: st.InstallationID, Drain: a.drain})
 	a.Watcher = registry.NewWatcher(registry.Options{Source: &registry.Client{}, Apps: watchedApps{a.Store},
 		Deployer: watchDeployer{a.Deployer}, Reporter: appReporter{a.Store}, Logger: a.Log})
 	a.Bus.Subscribe(func(e events.Event) {
@@ -231,6 +231,29 @@ func (a *App) newDeployer(ctx context.Context) error {
 		}
 	})
 	return nil
+}
+
+// npmSettle is how long a container replaced under Nginx Proxy Manager
+// keeps running after the route switch.
+const npmSettle = 5 * time.Second
+
+// drain waits for the requests in flight to a replaced container. The
+// built-in proxy counts them. Nginx Proxy Manager's nginx cannot be asked:
+// its API answers once nginx is told to reload, and the new workers take
+// over within moments while the old ones finish what they accepted, so the
+// old container gets npmSettle (within the drain timeout, ctx) and then
+// its graceful stop.
+func (a *App) drain(ctx context.Context, target string) error {
+	if st, err := a.Store.Settings(ctx); err == nil && st.Proxy().Router == model.RouterNPM {
+		t := time.NewTimer(npmSettle)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		return nil
+	}
+	return a.Proxy.Drain(ctx, target)
 }
 
 // openNPM makes the router of an Nginx Proxy Manager.
