@@ -40,13 +40,13 @@ func (in appInput) applyTo(a *model.App) error {
 	if in.RegistryPassword != nil {
 		a.RegistryPassword = *in.RegistryPassword
 	}
-	set(&a.HealthPath, in.HealthPath)
-	set(&a.HealthHost, in.HealthHost)
-	set(&a.MemoryMB, in.MemoryMB)
-	set(&a.CPUs, in.CPUs)
-	set(&a.Volumes, in.Volumes)
-	set(&a.RestartPolicy, in.RestartPolicy)
-	set(&a.VanishedTag, in.VanishedTag)
+	model.Patch(&a.HealthPath, in.HealthPath)
+	model.Patch(&a.HealthHost, in.HealthHost)
+	model.Patch(&a.MemoryMB, in.MemoryMB)
+	model.Patch(&a.CPUs, in.CPUs)
+	model.Patch(&a.Volumes, in.Volumes)
+	model.Patch(&a.RestartPolicy, in.RestartPolicy)
+	model.Patch(&a.VanishedTag, in.VanishedTag)
 	return a.Normalize()
 }
 
@@ -55,13 +55,6 @@ func (in appInput) applyTo(a *model.App) error {
 type appView struct {
 	model.App
 	RegistryPasswordSet bool `json:"registry_password_set"`
-}
-
-// set copies an optional field that was given.
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }
 
 func viewApp(a model.App) appView {

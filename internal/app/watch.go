@@ -37,16 +37,13 @@ func (w watchedApps) WatchedApps(ctx context.Context) ([]registry.AppView, error
 }
 
 func (w watchedApps) Instances(ctx context.Context, appID int64) ([]registry.InstanceView, error) {
-	all, err := w.store.Instances(ctx)
+	all, err := w.store.AppInstances(ctx, appID)
 	if err != nil {
 		return nil, err
 	}
-	var out []registry.InstanceView
-	for _, in := range all {
-		if in.AppID == appID {
-			out = append(out, registry.InstanceView{ID: in.ID, Tag: in.Tag, Digest: in.Digest, Status: in.Status,
-				FailedDigest: in.FailedDigest})
-		}
+	out := make([]registry.InstanceView, len(all))
+	for i, in := range all {
+		out[i] = registry.InstanceView{ID: in.ID, Tag: in.Tag, Digest: in.Digest, Status: in.Status, FailedDigest: in.FailedDigest}
 	}
 	return out, nil
 }

@@ -81,28 +81,28 @@ type SettingsPatch struct {
 // returned unchanged.
 func (p SettingsPatch) Apply(s Settings) (Settings, error) {
 	n := s
-	set(&n.Domain, p.Domain)
-	set(&n.PublicIPv4, p.PublicIPv4)
-	set(&n.PublicIPv6, p.PublicIPv6)
-	set(&n.WildcardDNS, p.WildcardDNS)
-	set(&n.DNSProvider, p.DNSProvider)
-	set(&n.CloudflareAPIToken, p.CloudflareAPIToken)
-	set(&n.CloudflareZoneID, p.CloudflareZoneID)
-	set(&n.CloudflareZoneName, p.CloudflareZoneName)
-	set(&n.DNSTTL, p.DNSTTL)
-	set(&n.CloudflareProxied, p.CloudflareProxied)
-	set(&n.DNSDeleteGraceSeconds, p.DNSDeleteGraceSeconds)
-	set(&n.DNSSyncIntervalSeconds, p.DNSSyncIntervalSeconds)
-	set(&n.ProxyProvider, p.ProxyProvider)
-	set(&n.NPMURL, p.NPMURL)
-	set(&n.NPMEmail, p.NPMEmail)
-	set(&n.NPMPassword, p.NPMPassword)
-	set(&n.NPMForwardHost, p.NPMForwardHost)
-	set(&n.ProxyAccessLog, p.ProxyAccessLog)
-	set(&n.DockerPublishAddress, p.DockerPublishAddress)
-	set(&n.DeployTimeoutSeconds, p.DeployTimeoutSeconds)
-	set(&n.DrainTimeoutSeconds, p.DrainTimeoutSeconds)
-	set(&n.RegistryWebhookSecret, p.RegistryWebhookSecret)
+	Patch(&n.Domain, p.Domain)
+	Patch(&n.PublicIPv4, p.PublicIPv4)
+	Patch(&n.PublicIPv6, p.PublicIPv6)
+	Patch(&n.WildcardDNS, p.WildcardDNS)
+	Patch(&n.DNSProvider, p.DNSProvider)
+	Patch(&n.CloudflareAPIToken, p.CloudflareAPIToken)
+	Patch(&n.CloudflareZoneID, p.CloudflareZoneID)
+	Patch(&n.CloudflareZoneName, p.CloudflareZoneName)
+	Patch(&n.DNSTTL, p.DNSTTL)
+	Patch(&n.CloudflareProxied, p.CloudflareProxied)
+	Patch(&n.DNSDeleteGraceSeconds, p.DNSDeleteGraceSeconds)
+	Patch(&n.DNSSyncIntervalSeconds, p.DNSSyncIntervalSeconds)
+	Patch(&n.ProxyProvider, p.ProxyProvider)
+	Patch(&n.NPMURL, p.NPMURL)
+	Patch(&n.NPMEmail, p.NPMEmail)
+	Patch(&n.NPMPassword, p.NPMPassword)
+	Patch(&n.NPMForwardHost, p.NPMForwardHost)
+	Patch(&n.ProxyAccessLog, p.ProxyAccessLog)
+	Patch(&n.DockerPublishAddress, p.DockerPublishAddress)
+	Patch(&n.DeployTimeoutSeconds, p.DeployTimeoutSeconds)
+	Patch(&n.DrainTimeoutSeconds, p.DrainTimeoutSeconds)
+	Patch(&n.RegistryWebhookSecret, p.RegistryWebhookSecret)
 	if p.TrustedProxies != nil {
 		for i, e := range *p.TrustedProxies {
 			if _, err := ParsePrefixes(e); err != nil || strings.Contains(e, ",") {
@@ -117,7 +117,9 @@ func (p SettingsPatch) Apply(s Settings) (Settings, error) {
 	return n, nil
 }
 
-func set[T any](dst *T, v *T) {
+// Patch copies an optional field of a patch to dst when it was given
+// (non-nil).
+func Patch[T any](dst *T, v *T) {
 	if v != nil {
 		*dst = *v
 	}

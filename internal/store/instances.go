@@ -22,6 +22,11 @@ func (s *Store) Instances(ctx context.Context) ([]model.Instance, error) {
 	return list(ctx, s.db, "SELECT "+instanceColumns+" FROM instances ORDER BY subdomain", scanInstance)
 }
 
+// AppInstances lists the instances of one app, by subdomain.
+func (s *Store) AppInstances(ctx context.Context, appID int64) ([]model.Instance, error) {
+	return list(ctx, s.db, "SELECT "+instanceColumns+" FROM instances WHERE app_id = ? ORDER BY subdomain", scanInstance, appID)
+}
+
 // Instance reads one instance.
 func (s *Store) Instance(ctx context.Context, id int64) (model.Instance, error) {
 	i, err := scanInstance(s.db.QueryRowContext(ctx, "SELECT "+instanceColumns+" FROM instances WHERE id = ?", id))

@@ -57,3 +57,35 @@ func TestInstanceStatusAndRouteAreSeparateWrites(t *testing.T) {
 		t.Fatalf("route of an unknown instance: %v", err)
 	}
 }
+
+func TestAppInstances(t *testing.T) {
+	s, err := Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	var apps [2]model.App
+	for i, name := range []string{"web", "api"} {
+		apps[i] = model.App{Name: name, Image: "registry.example.com/" + name, TagPattern: ".*", ContainerPort: 80}
+		if err := s.CreateApp(ctx, &apps[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		app       int
+		subdomain string
+	}{{0, "web-b"}, {1, "api-a"}, {0, "web-a"}} {
+		in := model.Instance{AppID: apps[c.app].ID, Tag: c.subdomain, Subdomain: c.subdomain, Status: model.StatusRunning}
+		if err := s.CreateInstance(ctx, &in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.AppInstances(ctx, apps[0].ID)
+	if err != nil || len(got) != 2 || got[0].Subdomain != "web-a" || got[1].Subdomain != "web-b" {
+		t.Fatalf("web's instances: %v %+v", err, got)
+	}
+	if got, err := s.AppInstances(ctx, 999); err != nil || len(got) != 0 {
+		t.Fatalf("an unknown app's instances: %v %+v", err, got)
+	}
+}
