@@ -300,6 +300,49 @@ func TestAutoDeployByPollAndWebhook(t *testing.T) {
 	if _, ok := e.instances()["latest"]; ok {
 		t.Fatal("a tag outside the pattern was deployed")
 	}
+
+	// A new digest of v3 redeploys it; a rollback to the first one stays,
+	// although the registry still has the second under the tag; a third
+	// digest redeploys again.
+	version := func(want string) func() bool {
+		return func() bool { code, s := e.through("auto-v3.example.com"); return code == 200 && s.Version == want }
+	}
+	pushAndHook := func(v string) {
+		dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v3", Version: v})
+		if code := hook(`{"app":"auto","tag":"v3"}`, "Authorization", "Bearer "+secret); code != http.StatusAccepted {
+			t.Fatalf("the webhook: %d", code)
+		}
+	}
+	first := e.instances()["v3"]
+	pushAndHook("second")
+	waitFor(t, 60*time.Second, "v3 redeployed with its second digest", version("second"))
+	second := e.instances()["v3"]
+	if code := call(t, e.c, "POST", fmt.Sprintf("%s/api/instances/%d/rollback", e.url, first.ID), "", nil); code != http.StatusAccepted {
+		t.Fatalf("rollback: %d", code)
+	}
+	waitFor(t, 60*time.Second, "v3 rolled back", func() bool {
+		in := e.instances()["v3"]
+		return in.Status == "running" && in.Digest == first.Digest && in.FailedDigest == second.Digest
+	})
+	checked := func() string {
+		var a struct {
+			LastCheckedAt string `json:"last_checked_at"`
+		}
+		call(t, e.c, "GET", fmt.Sprintf("%s/api/apps/%d", e.url, app.ID), "", &a)
+		return a.LastCheckedAt
+	}
+	before := checked()
+	if code := hook(`{"app":"auto","tag":"v3"}`, "Authorization", "Bearer "+secret); code != http.StatusAccepted {
+		t.Fatalf("the webhook: %d", code)
+	}
+	waitFor(t, 30*time.Second, "the pushed tag checked", func() bool { return checked() != before })
+	in := e.instances()["v3"]
+	code, s := e.through("auto-v3.example.com")
+	if in.Digest != first.Digest || in.Status != "running" || code != 200 || s.Version == "second" {
+		t.Fatalf("after a check of the rolled-back tag: %+v, through the proxy %d %+v", in, code, s)
+	}
+	pushAndHook("third")
+	waitFor(t, 60*time.Second, "v3 redeployed with a third digest", version("third"))
 }
 
 // Bad input gives a clear error on the instance and leaves the others

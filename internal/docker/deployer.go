@@ -409,6 +409,11 @@ func (d *Deployer) rollout(ctx context.Context, id int64, kind rolloutKind) erro
 	if imageID != cur.ImageID { // the replaced image is the one to roll back to now
 		next.PreviousDigest, next.PreviousImageID = cur.Digest, cur.ImageID
 		next.Digest, next.ImageID = digest, imageID
+		if kind == rolloutPrevious && cur.Digest != digest {
+			// The user turned that digest down: the watcher must not
+			// bring it back at its next check; a new push will.
+			next.FailedDigest = cur.Digest
+		}
 	}
 	if err := d.o.Store.UpdateInstance(ctx, next); err != nil {
 		d.removeContainer(newID)

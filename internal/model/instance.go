@@ -27,8 +27,9 @@ type Instance struct {
 	ImageID         string `json:"image_id"`
 	PreviousDigest  string `json:"previous_digest"`
 	PreviousImageID string `json:"-"`
-	// FailedDigest is the digest whose deploy failed last ("" after a
-	// success): the registry watcher does not try it again.
+	// FailedDigest is a digest the registry watcher does not deploy again:
+	// the one whose deploy failed last, or the one a rollback turned away
+	// from ("" after another successful deploy).
 	FailedDigest string `json:"failed_digest"`
 	// StatusChangedAt is when Status last changed; a stopped instance's
 	// grace period counts from it.

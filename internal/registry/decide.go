@@ -39,9 +39,10 @@ type InstanceView struct {
 	Tag    string
 	Digest string // what it runs, or was last asked to run; "" when unknown
 	Status string // model.Status*
-	// FailedDigest is the digest of the last deploy or redeploy of this
-	// instance that failed ("" when none), so a broken image is not tried
-	// again at every poll.
+	// FailedDigest is a digest the watcher does not redeploy ("" when
+	// none): that of the last deploy or redeploy of this instance that
+	// failed, so a broken image is not tried again at every poll, or the
+	// one a rollback turned away from.
 	FailedDigest string
 }
 
