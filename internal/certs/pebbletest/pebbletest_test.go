@@ -1,12 +1,16 @@
 package pebbletest_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,9 +19,13 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
+	"golang.org/x/crypto/acme"
 
 	"github.com/dockerwatcher/docker-watcher/internal/certs/pebbletest"
 )
@@ -143,6 +151,74 @@ func TestIssuerRoot(t *testing.T) {
 	}
 }
 
+// TestIssueHTTP01 gets a certificate end to end: pebble resolves the name
+// with the test's DNS server and fetches the HTTP-01 answer from the
+// test's server on HTTPPort; the chain verifies with IssuerRoots; then the
+// certificate is revoked.
+func TestIssueHTTP01(t *testing.T) {
+	t.Parallel()
+	const name = "www.pebbletest.example"
+	resolver := startDNS(t, name)
+	web := startChallengeServer(t)
+	p := pebbletest.Start(t, pebbletest.Options{DNSServer: resolver.addr, HTTPPort: web.port})
+	if p.HTTPPort() != web.port {
+		t.Fatalf("HTTPPort %d, want %d", p.HTTPPort(), web.port)
+	}
+
+	client, chain := issue(t, p, name, web.set)
+	if n := resolver.queries.Load(); n == 0 {
+		t.Error("pebble asked the test's DNS server nothing")
+	}
+	if n := web.hits.Load(); n == 0 {
+		t.Error("pebble fetched no HTTP-01 answer")
+	}
+	if ua := web.userAgent(); !strings.Contains(ua, "Pebble") {
+		t.Errorf("HTTP-01 fetched by %q, want pebble's VA", ua)
+	}
+
+	leaf := chain[0]
+	intermediates := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		intermediates.AddCert(c)
+	}
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: p.IssuerRoots(t), Intermediates: intermediates, DNSName: name}); err != nil {
+		t.Errorf("issued chain does not verify with IssuerRoots: %v", err)
+	}
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: p.ServerRoots(), Intermediates: intermediates, DNSName: name}); err == nil {
+		t.Error("issued chain verifies with ServerRoots, want it not to")
+	}
+	// Pebble's default validity: 5 years, less a second.
+	if got, want := leaf.NotAfter.Sub(leaf.NotBefore), 157766400*time.Second-time.Second; got != want {
+		t.Errorf("certificate lives %s, want pebble's default %s", got, want)
+	}
+
+	if p.Revoked(t, leaf) {
+		t.Fatal("a new certificate is revoked")
+	}
+	if err := client.RevokeCert(t.Context(), nil, leaf.Raw, acme.CRLReasonCessationOfOperation); err != nil {
+		t.Fatalf("revoke: %v", err)
+	}
+	if !p.Revoked(t, leaf) {
+		t.Error("a revoked certificate is not Revoked")
+	}
+}
+
+// TestShortCertificates: CertificateValidity sets the lifetime of issued
+// certificates, and AlwaysValid passes challenges without a request.
+func TestShortCertificates(t *testing.T) {
+	t.Parallel()
+	web := startChallengeServer(t)
+	p := pebbletest.Start(t, pebbletest.Options{HTTPPort: web.port, AlwaysValid: true, CertificateValidity: 90 * time.Second})
+	_, chain := issue(t, p, "short.pebbletest.example", func(string, string) {})
+	leaf := chain[0]
+	if got, want := leaf.NotAfter.Sub(leaf.NotBefore), 89*time.Second; got != want {
+		t.Errorf("certificate lives %s, want %s", got, want)
+	}
+	if n := web.hits.Load(); n != 0 {
+		t.Errorf("pebble fetched %d HTTP-01 answers with AlwaysValid, want none", n)
+	}
+}
+
 // TestStopped: pebble is gone once the test that started it has ended.
 func TestStopped(t *testing.T) {
 	t.Parallel()
@@ -210,6 +286,172 @@ func TestBadOptions(t *testing.T) {
 			t.Errorf("Start(%+v): started %v, failed %v, printed %q; want a failure naming %s", c.opts, started, r.Failed(), r, c.want)
 		}
 	}
+}
+
+// issue registers an account and gets a certificate for name over
+// HTTP-01, calling solve with each token and its answer before accepting
+// the challenge. It returns the client and the issued chain.
+func issue(t *testing.T, p *pebbletest.Pebble, name string, solve func(token, answer string)) (*acme.Client, []*x509.Certificate) {
+	t.Helper()
+	ctx := t.Context()
+	accountKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &acme.Client{Key: accountKey, DirectoryURL: p.DirectoryURL(), HTTPClient: p.HTTPClient()}
+	if _, err := client.Register(ctx, &acme.Account{}, acme.AcceptTOS); err != nil {
+		t.Fatalf("register: %v", err)
+	}
+	order, err := client.AuthorizeOrder(ctx, acme.DomainIDs(name))
+	if err != nil {
+		t.Fatalf("new order: %v", err)
+	}
+	for _, u := range order.AuthzURLs {
+		authz, err := client.GetAuthorization(ctx, u)
+		if err != nil {
+			t.Fatalf("authorization: %v", err)
+		}
+		if authz.Status != acme.StatusPending {
+			t.Fatalf("authorization for %s is %s, want pending (no reuse)", authz.Identifier.Value, authz.Status)
+		}
+		var chal *acme.Challenge
+		for _, c := range authz.Challenges {
+			if c.Type == "http-01" {
+				chal = c
+			}
+		}
+		if chal == nil {
+			t.Fatalf("no http-01 challenge for %s", authz.Identifier.Value)
+		}
+		answer, err := client.HTTP01ChallengeResponse(chal.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		solve(chal.Token, answer)
+		if _, err := client.Accept(ctx, chal); err != nil {
+			t.Fatalf("accept: %v", err)
+		}
+		if _, err := client.WaitAuthorization(ctx, authz.URI); err != nil {
+			t.Fatalf("authorization for %s: %v", authz.Identifier.Value, err)
+		}
+	}
+	if order, err = client.WaitOrder(ctx, order.URI); err != nil {
+		t.Fatalf("order: %v", err)
+	}
+	certKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{DNSNames: []string{name}}, certKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ders, _, err := client.CreateOrderCert(ctx, order.FinalizeURL, csr, true)
+	if err != nil {
+		t.Fatalf("finalize: %v", err)
+	}
+	var chain []*x509.Certificate
+	for _, der := range ders {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain = append(chain, c)
+	}
+	if len(chain) < 2 {
+		t.Fatalf("pebble returned %d certificates, want the leaf and its intermediate", len(chain))
+	}
+	return client, chain
+}
+
+// dnsServer answers A 127.0.0.1 for one name over UDP on 127.0.0.1, an
+// empty answer for its other types and NXDOMAIN for every other name.
+type dnsServer struct {
+	addr    string
+	queries atomic.Int32 // for the name
+}
+
+func startDNS(t *testing.T, name string) *dnsServer {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &dnsServer{addr: pc.LocalAddr().String()}
+	fqdn := dns.Fqdn(name)
+	started := make(chan struct{})
+	srv := &dns.Server{PacketConn: pc, NotifyStartedFunc: func() { close(started) },
+		Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+			m := new(dns.Msg)
+			m.SetReply(q)
+			m.Authoritative = true
+			for _, question := range q.Question {
+				if !strings.EqualFold(question.Name, fqdn) {
+					m.Rcode = dns.RcodeNameError
+					continue
+				}
+				d.queries.Add(1)
+				if question.Qtype == dns.TypeA {
+					m.Answer = append(m.Answer, &dns.A{
+						Hdr: dns.RR_Header{Name: question.Name, Rrtype: dns.TypeA, Class: dns.ClassINET},
+						A:   net.IPv4(127, 0, 0, 1),
+					})
+				}
+			}
+			w.WriteMsg(m)
+		})}
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	return d
+}
+
+// challengeServer serves HTTP-01 answers on 127.0.0.1.
+type challengeServer struct {
+	port int
+	hits atomic.Int32
+
+	mu      sync.Mutex
+	answers map[string]string // by token
+	ua      string
+}
+
+func startChallengeServer(t *testing.T) *challengeServer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &challengeServer{port: l.Addr().(*net.TCPAddr).Port, answers: map[string]string{}}
+	srv := &http.Server{Handler: s}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+func (s *challengeServer) set(token, answer string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answers[token] = answer
+}
+
+func (s *challengeServer) userAgent() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ua
+}
+
+func (s *challengeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.hits.Add(1)
+	s.mu.Lock()
+	s.ua = r.UserAgent()
+	answer, ok := s.answers[strings.TrimPrefix(r.URL.Path, "/.well-known/acme-challenge/")]
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Write([]byte(answer))
 }
 
 // recorder is a testing.TB that records what a helper prints and whether
