@@ -60,8 +60,8 @@
 // Validation: every validation runs three times at once and all must
 // pass. With -dnsserver (Options.DNSServer) the VA asks that server over
 // UDP for AAAA and then A and connects to the first address, so an AAAA
-// answer wins over A; the answer's rcode is not checked. Without it the
-// system resolver is used. HTTP-01 is a GET of
+// answer wins over A (the rcode of those answers is not checked; that of
+// a dns-01 TXT answer is). Without it the system resolver is used. HTTP-01 is a GET of
 // http://NAME:httpPort/.well-known/acme-challenge/TOKEN that follows
 // redirects; TLS-ALPN-01 dials NAME:tlsPort. Non-wildcard names get
 // http-01, tls-alpn-01 and dns-01 challenges, wildcards dns-01 only, IP
@@ -69,7 +69,8 @@
 //
 // Pebble 2.4 has no ACME Renewal Information (renewalInfo is not in the
 // directory), so certmagic renews by its RenewalWindowRatio. For a renewal
-// test, start pebble with a short CertificateValidity (say 30 s) and give
+// test, start pebble with a short CertificateValidity (say 30 s; or set
+// certmagic's ACMEIssuer.NotAfter, which pebble honours) and give
 // certmagic a RenewCheckInterval well under a fifth of it (certmagic also
 // renews whenever the time left is under five check intervals, so with
 // its default interval of 10 minutes every short certificate is renewed

@@ -204,7 +204,9 @@ func TestIssueHTTP01(t *testing.T) {
 }
 
 // TestShortCertificates: CertificateValidity sets the lifetime of issued
-// certificates, and AlwaysValid passes challenges without a request.
+// certificates, an order's notAfter overrides it (certmagic's
+// ACMEIssuer.NotAfter), and AlwaysValid passes challenges without a
+// request.
 func TestShortCertificates(t *testing.T) {
 	t.Parallel()
 	web := startChallengeServer(t)
@@ -213,6 +215,12 @@ func TestShortCertificates(t *testing.T) {
 	leaf := chain[0]
 	if got, want := leaf.NotAfter.Sub(leaf.NotBefore), 89*time.Second; got != want {
 		t.Errorf("certificate lives %s, want %s", got, want)
+	}
+
+	notAfter := time.Now().Add(time.Hour).Truncate(time.Second)
+	_, chain = issue(t, p, "short.pebbletest.example", func(string, string) {}, acme.WithOrderNotAfter(notAfter))
+	if got := chain[0].NotAfter; !got.Equal(notAfter) {
+		t.Errorf("certificate ordered with notAfter %s ends %s", notAfter, got)
 	}
 	if n := web.hits.Load(); n != 0 {
 		t.Errorf("pebble fetched %d HTTP-01 answers with AlwaysValid, want none", n)
@@ -288,10 +296,10 @@ func TestBadOptions(t *testing.T) {
 	}
 }
 
-// issue registers an account and gets a certificate for name over
-// HTTP-01, calling solve with each token and its answer before accepting
-// the challenge. It returns the client and the issued chain.
-func issue(t *testing.T, p *pebbletest.Pebble, name string, solve func(token, answer string)) (*acme.Client, []*x509.Certificate) {
+// issue registers an account and orders a certificate for name (with
+// opts) over HTTP-01, calling solve with each token and its answer before
+// accepting the challenge. It returns the client and the issued chain.
+func issue(t *testing.T, p *pebbletest.Pebble, name string, solve func(token, answer string), opts ...acme.OrderOption) (*acme.Client, []*x509.Certificate) {
 	t.Helper()
 	ctx := t.Context()
 	accountKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -302,7 +310,7 @@ func issue(t *testing.T, p *pebbletest.Pebble, name string, solve func(token, an
 	if _, err := client.Register(ctx, &acme.Account{}, acme.AcceptTOS); err != nil {
 		t.Fatalf("register: %v", err)
 	}
-	order, err := client.AuthorizeOrder(ctx, acme.DomainIDs(name))
+	order, err := client.AuthorizeOrder(ctx, acme.DomainIDs(name), opts...)
 	if err != nil {
 		t.Fatalf("new order: %v", err)
 	}
