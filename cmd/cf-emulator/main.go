@@ -5,7 +5,9 @@
 //	go run ./cmd/cf-emulator --listen 127.0.0.1:8787 --token dev-token --zone example.com --seed
 //
 // Point Docker Watcher at it with DW_CLOUDFLARE_API_URL set to the printed
-// base URL. It stops on SIGINT or SIGTERM; all state is in memory.
+// base URL. With --dns-listen it also answers DNS for its zones (UDP and
+// TCP), so that an ACME CA such as Pebble can check DNS-01 records written
+// through the API. It stops on SIGINT or SIGTERM; all state is in memory.
 package main
 
 import (
@@ -34,6 +36,7 @@ func main() {
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("cf-emulator", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:8787", "address to listen on")
+	dnsListen := fs.String("dns-listen", "", "address to answer DNS for the zones on, UDP and TCP (like 127.0.0.1:8053); empty: no DNS")
 	token := fs.String("token", "dev-token", "API token accepted, with DNS edit permission on every zone")
 	planName := fs.String("plan", "free", "plan of the zones: free, pro, business or enterprise")
 	rateLimit := fs.Int("rate-limit", 1200, "requests allowed per rate window; 0 turns the limit off")
@@ -71,7 +74,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		added = append(added, z)
 	}
 
-	// Listen last, so that a client never sees a half-set-up emulator.
+	// Listen last, so that a client never sees a half-set-up emulator;
+	// DNS first, so that a bad DNS address stops before the API serves.
+	var dnsSrv *cfemu.DNSServer
+	if *dnsListen != "" {
+		var err error
+		if dnsSrv, err = srv.ListenDNS(*dnsListen); err != nil {
+			return err
+		}
+		defer dnsSrv.Close()
+	}
 	base, err := srv.Listen(*listen)
 	if err != nil {
 		return err
@@ -80,6 +92,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 	fmt.Fprintf(out, "Cloudflare API emulator (test and demo only)\n")
 	fmt.Fprintf(out, "base URL: %s\n", base)
+	if dnsSrv != nil {
+		fmt.Fprintf(out, "dns:      %s (udp and tcp)\n", dnsSrv.Addr())
+	}
 	fmt.Fprintf(out, "token:    %s\n", *token)
 	fmt.Fprintf(out, "account:  %s\n", srv.AccountID())
 	for _, z := range added {
@@ -88,6 +103,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 	<-ctx.Done()
 	fmt.Fprintln(out, "stopping")
+	if dnsSrv != nil {
+		if err := dnsSrv.Close(); err != nil {
+			return err
+		}
+	}
 	return srv.Close()
 }
 

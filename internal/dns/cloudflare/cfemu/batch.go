@@ -49,7 +49,7 @@ func (s *Server) applyBatch(z *zoneData, req batchRequest) (reply, error) {
 
 	// Work on a copy; it replaces the zone's records only if every
 	// operation succeeds.
-	work := &zoneData{Zone: z.Zone, records: slices.Clone(z.records)}
+	work := &zoneData{Zone: z.Zone, records: slices.Clone(z.records), serial: z.serial}
 	now := s.now()
 	res := batchResult{Deletes: []recordJSON{}, Patches: []recordJSON{}, Puts: []recordJSON{}, Posts: []recordJSON{}}
 	fail := func(err error, list string, i int) (reply, error) {
@@ -86,6 +86,6 @@ func (s *Server) applyBatch(z *zoneData, req batchRequest) (reply, error) {
 		}
 		res.Posts = append(res.Posts, toJSON(rec))
 	}
-	z.records = work.records
+	z.records, z.serial = work.records, work.serial
 	return reply{result: res}, nil
 }

@@ -13,6 +13,10 @@
 // Records, Calls and TotalCalls. Faults (failed, slow or dropped requests)
 // are injected with FailNext, FailNextOn, SetLatency and DropNext.
 //
+// ListenDNS serves the zones over DNS (UDP and TCP) as their authoritative
+// server, live from the same store, so that an ACME CA can validate a
+// DNS-01 TXT record written through the API (dnsserver.go, dnsanswer.go).
+//
 // It is a test and demo tool only: it keeps everything in memory, trusts
 // its caller, and must never be wired into the production binary.
 package cfemu

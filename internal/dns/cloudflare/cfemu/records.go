@@ -239,6 +239,7 @@ func (z *zoneData) create(in recordInput, now time.Time) (Record, error) {
 		return Record{}, err
 	}
 	z.records = append(z.records, rec)
+	z.serial++
 	return rec.clone(), nil
 }
 
@@ -257,6 +258,7 @@ func (z *zoneData) update(id string, in recordInput, full bool, now time.Time) (
 		return Record{}, err
 	}
 	z.records[i] = rec
+	z.serial++
 	return rec.clone(), nil
 }
 
@@ -267,6 +269,7 @@ func (z *zoneData) remove(id string) (Record, error) {
 	}
 	rec := z.records[i]
 	z.records = slices.Delete(z.records, i, i+1)
+	z.serial++
 	return rec, nil
 }
 

@@ -279,9 +279,11 @@ func (s *Server) Listen(addr string) (string, error) {
 		_ = ln.Close()
 		return "", errors.New("cfemu: already listening")
 	}
-	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = srv
 	s.baseURL = "http://" + ln.Addr().String() + apiPrefix
-	go func() { _ = s.httpSrv.Serve(ln) }()
+	// srv, not s.httpSrv: a Close before the goroutine runs sets that to nil.
+	go func() { _ = srv.Serve(ln) }()
 	return s.baseURL, nil
 }
 

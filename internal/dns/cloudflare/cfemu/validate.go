@@ -213,7 +213,13 @@ func recordContent(typ, name, content string) (string, error) {
 		if content == "" {
 			return "", errInvalid("Content for TXT record is invalid.")
 		}
-		return content, nil
+		txt, err := canonicalTXT(content)
+		if err != nil {
+			// Code and message not verified: the docs say only "a
+			// validation error" (see txt.go).
+			return "", errInvalid("Content for TXT record is invalid: " + err.Error() + ".")
+		}
+		return txt, nil
 	}
 }
 

@@ -21,7 +21,16 @@ type Zone struct {
 type zoneData struct {
 	Zone
 	records []Record // in creation order
+	// serial is the SOA serial the DNS responder gives: it starts at the
+	// zone's creation time, as many servers' serials do, and grows by one
+	// at every change of the records, so a resolver sees the zone change.
+	serial uint32
 }
+
+// nameServers are the two Cloudflare name servers every zone is given, as
+// the zone's name_servers and in the NS and SOA answers of the DNS
+// responder; Cloudflare picks a pair of such names per account.
+var nameServers = []string{"ada.ns.cloudflare.com", "bob.ns.cloudflare.com"}
 
 // plan holds what differs between plans for the DNS API. Limits:
 // comments 100 characters on Free, 500 on paid plans (record-attributes
@@ -49,13 +58,14 @@ var plans = map[string]plan{
 func (s *Server) AddZone(name string) Zone {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	created := s.now().UTC()
 	z := &zoneData{Zone: Zone{
 		ID:        newID(),
 		Name:      strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), "."),
 		Plan:      s.plan,
 		AccountID: s.account.id,
-		CreatedOn: s.now().UTC(),
-	}}
+		CreatedOn: created,
+	}, serial: uint32(created.Unix())}
 	s.zones = append(s.zones, z)
 	return z.Zone
 }
@@ -237,7 +247,7 @@ func (s *Server) zoneJSON(z *zoneData, t *token) map[string]any {
 		"paused":                false,
 		"type":                  "full",
 		"development_mode":      0,
-		"name_servers":          []string{"ada.ns.cloudflare.com", "bob.ns.cloudflare.com"},
+		"name_servers":          slices.Clone(nameServers),
 		"original_name_servers": nil,
 		"original_registrar":    nil,
 		"original_dnshost":      nil,
