@@ -8,10 +8,12 @@ import (
 
 // Record is a DNS record as Docker Watcher sees it at a provider.
 type Record struct {
-	ID      string // provider's id, empty before creation
-	Name    string // FQDN, lower case, no trailing dot
-	Type    string // "A" or "AAAA" (others may come later)
-	Content string // IP address
+	ID   string // provider's id, empty before creation
+	Name string // FQDN, lower case, no trailing dot
+	Type string // "A", "AAAA" or "TXT" (the types written); a listing has every type
+	// Content is the IP address of an A or AAAA record, and the value of a
+	// TXT record: its text unquoted, compared exactly (see QuoteTXT).
+	Content string
 	TTL     int    // seconds; 1 = automatic (provider default)
 	Proxied bool   // Cloudflare only
 	Owner   string // ownership marker as stored at the provider
@@ -22,14 +24,40 @@ type Record struct {
 
 // Provider is a DNS zone at a DNS provider. Every method is safe for
 // concurrent use. Implementations never change or delete a record whose
-// Owner is not their own marker.
+// Owner is not their own marker, and write only the types A, AAAA and TXT
+// (others are refused before any call).
+//
+// An address record (A, AAAA) is one per name and type: a name answers
+// with one address of each type. A TXT record is identified by its name
+// AND its value: a name holds many TXT values at once (the ACME challenges
+// of "*.example.com" and "example.com" are two values at
+// "_acme-challenge.example.com"), and TXT records of other values at the
+// name, ours or someone else's, are never in the way nor touched.
 type Provider interface {
-	// EnsureRecord creates r, or updates our record of that name and type
-	// in place; it is idempotent. A record of that name and type that is
-	// not ours is a *ConflictError and is left as it is.
+	// EnsureRecord creates r, or updates our record in place; it is
+	// idempotent: a record already as r is returned without a write.
+	//
+	// With r.ID set it updates that record and no other, after checking
+	// at the provider that it is ours, of r's name and type (else an error
+	// wrapping ErrNotOurs).
+	//
+	// Without ID, for A and AAAA: our record of that name and type is
+	// updated (our duplicates there removed), or one is created; a record
+	// of that name and type that is not ours is a *ConflictError and is
+	// left as it is. For TXT: our record of that name and value is
+	// returned, its TTL brought in line (our duplicates of the value
+	// removed), or one is created beside every other TXT record at the
+	// name. Only a record of that very value that is not ours is a
+	// *ConflictError: a name cannot hold one value twice, and the record
+	// is not ours to take.
 	EnsureRecord(ctx context.Context, r Record) (Record, error)
-	// DeleteRecord deletes our record by ID, else by name, type and owner.
-	// An absent record is not an error; a record that is not ours is.
+	// DeleteRecord deletes our record by ID (checked at the provider to be
+	// ours), else by name, type and owner: for A and AAAA every record of
+	// ours of that name and type, for TXT every record of ours of that
+	// name and value (r.Content; a TXT delete without ID needs one, so
+	// that it never takes another value's record with it). An absent
+	// record is not an error; a record that is not ours is (ErrNotOurs),
+	// and it is left as it is.
 	DeleteRecord(ctx context.Context, r Record) error
 	// ListRecords returns every record of the zone, all pages, ours or not.
 	ListRecords(ctx context.Context) ([]Record, error)
@@ -46,7 +74,9 @@ const (
 )
 
 // Change is one step of a batch. For Update and Delete, Record must carry
-// the ID and Owner of the record as listed at the provider.
+// the ID and Owner of the record as listed at the provider; a record that
+// is not ours is refused (ErrNotOurs), whatever its type. A Create of a TXT
+// value adds a record beside the other values at the name.
 type Change struct {
 	Action Action
 	Record Record
@@ -143,7 +173,8 @@ func IsOurs(r Record, marker string) bool {
 
 // Normalize brings a record to the form Docker Watcher compares: lower-case
 // name without trailing dot, upper-case type, and automatic TTL for proxied
-// records, whose TTL the provider manages itself.
+// records, whose TTL the provider manages itself. Content is left as it is:
+// a TXT value is compared exactly, and a provider reads it with UnquoteTXT.
 func (r Record) Normalize() Record {
 	r.Name = strings.ToLower(strings.TrimSuffix(r.Name, "."))
 	r.Type = strings.ToUpper(r.Type)
@@ -171,4 +202,10 @@ func SameData(a, b Record) bool {
 	a, b = a.Normalize(), b.Normalize()
 	return a.Name == b.Name && a.Type == b.Type && a.Content == b.Content &&
 		a.TTL == b.TTL && a.Proxied == b.Proxied && a.Owner == b.Owner
+}
+
+// Writable reports whether Docker Watcher writes records of type typ
+// (upper case): A, AAAA and TXT.
+func Writable(typ string) bool {
+	return typ == "A" || typ == "AAAA" || typ == "TXT"
 }

@@ -93,3 +93,11 @@ func TestKeep(t *testing.T) {
 		}
 	}
 }
+
+func TestWritable(t *testing.T) {
+	for typ, want := range map[string]bool{"A": true, "AAAA": true, "TXT": true, "CNAME": false, "MX": false, "": false, "txt": false} {
+		if Writable(typ) != want {
+			t.Errorf("Writable(%q) = %v", typ, !want)
+		}
+	}
+}

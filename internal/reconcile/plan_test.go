@@ -38,6 +38,10 @@ func created(r dns.Record, at time.Time) dns.Record {
 	return r
 }
 
+func txtAt(id, name, value, owner string) dns.Record {
+	return dns.Record{ID: id, Name: name, Type: "TXT", Content: value, TTL: 120, Owner: owner}
+}
+
 func typed(r dns.Record, typ string) dns.Record {
 	r.Type = typ
 	return r
@@ -135,6 +139,26 @@ func TestPlan(t *testing.T) {
 		{"never delete foreign at a tracked name", nil,
 			[]dns.Record{at("1", "a.example.com", "192.0.2.1", "")}, []model.DNSRecord{row("a.example.com", "1")}, counts{forget: 1}},
 		{"forget a row whose record is gone", nil, nil, []model.DNSRecord{row("a.example.com", "1")}, counts{forget: 1}},
+		// TXT records never change a plan: only A, AAAA and CNAME hold a
+		// name, and our own TXT records (ACME challenges, marked but never
+		// tracked by a row of the reconciler) are not its to delete.
+		{"a foreign TXT at a consumer's name does not hold it", []Want{want("a.example.com", "192.0.2.1"), wantAAAA},
+			[]dns.Record{txtAt("1", "a.example.com", "v=spf1 -all", ""), txtAt("2", "a.example.com", "google-site-verification=x", "managed by docker-watcher other"),
+				txtAt("3", "a.example.com", "their own", mk)},
+			nil, counts{create: 2}},
+		{"a foreign TXT beside ours changes nothing", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk), txtAt("2", "a.example.com", "v=spf1 -all", "")},
+			[]model.DNSRecord{row("a.example.com", "1")}, counts{insync: 1}},
+		{"our TXT records are never deleted, at a consumer's name or not", []Want{want("a.example.com", "192.0.2.1")},
+			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk),
+				txtAt("2", "_acme-challenge.a.example.com", "dGhlLWNoYWxsZW5nZS1vZi10aGUtd2lsZGNhcmQtbmE", mk),
+				txtAt("3", "_acme-challenge.a.example.com", "dGhlLWNoYWxsZW5nZS1vZi10aGUtYXBleC1uYW1lLXo", mk),
+				txtAt("4", "a.example.com", "dGhlLWNoYWxsZW5nZS1vZi10aGUtd2lsZGNhcmQtbmE", mk)},
+			[]model.DNSRecord{row("a.example.com", "1")}, counts{insync: 1}},
+		{"our TXT records are never deleted when no consumer is left", nil,
+			[]dns.Record{txtAt("2", "_acme-challenge.example.com", "dGhlLWNoYWxsZW5nZS1vZi10aGUtd2lsZGNhcmQtbmE", mk),
+				txtAt("3", "example.com", "dGhlLWNoYWxsZW5nZS1vZi10aGUtYXBleC1uYW1lLXo", mk)},
+			nil, counts{}},
 		{"other names and types are not looked at", []Want{want("a.example.com", "192.0.2.1")},
 			[]dns.Record{at("1", "a.example.com", "192.0.2.1", mk), at("2", "www.example.com", "192.0.2.5", ""),
 				{ID: "3", Name: "a.example.com", Type: "TXT", Content: "v=spf1"}},

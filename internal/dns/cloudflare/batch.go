@@ -75,6 +75,11 @@ func (p *Provider) applyBatch(ctx context.Context, changes []dns.Change, listed 
 		case c.Record.Owner != "" && c.Record.Owner != p.opts.Marker, !ours[c.Record.ID]:
 			results[i].Err = fmt.Errorf("%s %s %s (id %s): %w", c.Action, c.Record.Type, c.Record.Name, c.Record.ID, dns.ErrNotOurs)
 			continue
+		case c.Action == dns.Update && c.Record.Type == "TXT":
+			if err := checkTXT(c.Record); err != nil {
+				results[i].Err = err
+				continue
+			}
 		}
 		send = append(send, i)
 	}
@@ -112,9 +117,12 @@ func (p *Provider) sendChunk(ctx context.Context, chunk []int, results []dns.Cha
 				delIdx = append(delIdx, i)
 			case dns.Update:
 				a, aaaa := p.params(c.Record)
-				if c.Record.Type == "AAAA" {
+				switch c.Record.Type {
+				case "TXT":
+					puts = append(puts, cfdns.BatchPutTXTRecordParam{ID: cloudflare.F(c.Record.ID), TXTRecordParam: p.txtParams(c.Record)})
+				case "AAAA":
 					puts = append(puts, cfdns.BatchPutAAAARecordParam{ID: cloudflare.F(c.Record.ID), AAAARecordParam: aaaa})
-				} else {
+				default:
 					puts = append(puts, cfdns.BatchPutARecordParam{ID: cloudflare.F(c.Record.ID), ARecordParam: a})
 				}
 				putIdx = append(putIdx, i)

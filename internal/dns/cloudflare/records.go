@@ -12,16 +12,22 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/dns"
 )
 
-// fromCF converts Cloudflare's record to ours.
+// fromCF converts Cloudflare's record to ours. A TXT record's content is
+// read as its value: Cloudflare keeps the content as it was sent, quoted
+// (as it asks, and as its dashboard saves it) or not (older API clients).
 func fromCF(r cfdns.RecordResponse) dns.Record {
+	content := r.Content
+	if r.Type == cfdns.RecordResponseTypeTXT {
+		content = dns.UnquoteTXT(content)
+	}
 	return dns.Record{
-		ID: r.ID, Name: r.Name, Type: string(r.Type), Content: r.Content,
+		ID: r.ID, Name: r.Name, Type: string(r.Type), Content: content,
 		TTL: int(r.TTL), Proxied: r.Proxied, Owner: r.Comment, CreatedOn: r.CreatedOn,
 	}.Normalize()
 }
 
-// recordBody is a record's create or overwrite body: A and AAAA params
-// serve as all three kinds.
+// recordBody is a record's create or overwrite body: the A, AAAA and TXT
+// params serve as all three kinds.
 type recordBody interface {
 	cfdns.RecordNewParamsBodyUnion
 	cfdns.RecordUpdateParamsBodyUnion
@@ -30,10 +36,7 @@ type recordBody interface {
 
 // params builds the A or AAAA body of r, always with our marker.
 func (p *Provider) params(r dns.Record) (a cfdns.ARecordParam, aaaa cfdns.AAAARecordParam) {
-	ttl := cfdns.TTL(r.TTL)
-	if r.TTL == 0 || r.Proxied {
-		ttl = cfdns.TTL1
-	}
+	ttl := cfTTL(r)
 	if r.Type == "AAAA" {
 		return a, cfdns.AAAARecordParam{
 			Name: cloudflare.F(r.Name), Type: cloudflare.F(cfdns.AAAARecordTypeAAAA), Content: cloudflare.F(r.Content),
@@ -46,7 +49,29 @@ func (p *Provider) params(r dns.Record) (a cfdns.ARecordParam, aaaa cfdns.AAAARe
 	}, aaaa
 }
 
+// txtParams builds the TXT body of r, with our marker. The value is sent
+// as quoted strings of up to 255 bytes, the form Cloudflare's API asks
+// for ("The content must consist of quoted character strings (RFC 1035),
+// each with a length of up to 255 bytes"): it then stores what we send,
+// unsplit and without the dashboard's warning about missing quotes.
+func (p *Provider) txtParams(r dns.Record) cfdns.TXTRecordParam {
+	return cfdns.TXTRecordParam{
+		Name: cloudflare.F(r.Name), Type: cloudflare.F(cfdns.TXTRecordTypeTXT), Content: cloudflare.F(dns.QuoteTXT(r.Content)),
+		TTL: cloudflare.F(cfTTL(r)), Proxied: cloudflare.F(false), Comment: cloudflare.F(p.opts.Marker),
+	}
+}
+
+func cfTTL(r dns.Record) cfdns.TTL {
+	if r.TTL == 0 || r.Proxied {
+		return cfdns.TTL1
+	}
+	return cfdns.TTL(r.TTL)
+}
+
 func (p *Provider) body(r dns.Record) recordBody {
+	if r.Type == "TXT" {
+		return p.txtParams(r)
+	}
 	a, aaaa := p.params(r)
 	if r.Type == "AAAA" {
 		return aaaa
@@ -61,8 +86,24 @@ func (p *Provider) checkWritable(r dns.Record) error {
 	if p.opts.ZoneID == "" {
 		return errors.New("cloudflare: no zone configured")
 	}
-	if r.Type != "A" && r.Type != "AAAA" {
+	if !dns.Writable(r.Type) {
 		return fmt.Errorf("cloudflare: record type %q is not managed by Docker Watcher", r.Type)
+	}
+	if r.Type == "TXT" {
+		return checkTXT(r)
+	}
+	return nil
+}
+
+// checkTXT refuses, before any call, the TXT records Cloudflare would
+// refuse or that could not be told apart: without a value, or proxied
+// (only A, AAAA and CNAME records can be).
+func checkTXT(r dns.Record) error {
+	switch {
+	case r.Content == "":
+		return fmt.Errorf("cloudflare: TXT %s: a TXT record needs a value", r.Name)
+	case r.Proxied:
+		return fmt.Errorf("cloudflare: TXT %s: TXT records cannot be proxied", r.Name)
 	}
 	return nil
 }
@@ -179,11 +220,22 @@ func (p *Provider) ensure(ctx context.Context, r dns.Record) (dns.Record, error)
 		return dns.Record{}, err
 	}
 	var ours []dns.Record
-	for _, e := range existing {
-		if !dns.IsOurs(e, p.opts.Marker) {
-			return dns.Record{}, &dns.ConflictError{Name: r.Name, Type: r.Type, Owner: e.Owner}
+	if r.Type == "TXT" {
+		// One value among many at the name: only our records of that
+		// value are looked at, and only a foreign one of that value is in
+		// the way.
+		var foreign []dns.Record
+		ours, foreign = dns.SameTXT(existing, r, p.opts.Marker)
+		if len(ours) == 0 && len(foreign) > 0 {
+			return dns.Record{}, &dns.ConflictError{Name: r.Name, Type: r.Type, Owner: foreign[0].Owner}
 		}
-		ours = append(ours, e)
+	} else {
+		for _, e := range existing {
+			if !dns.IsOurs(e, p.opts.Marker) {
+				return dns.Record{}, &dns.ConflictError{Name: r.Name, Type: r.Type, Owner: e.Owner}
+			}
+			ours = append(ours, e)
+		}
 	}
 	if len(ours) == 0 {
 		res, err := p.records.New(ctx, cfdns.RecordNewParams{ZoneID: cloudflare.F(p.opts.ZoneID), Body: p.body(r)})
@@ -193,7 +245,8 @@ func (p *Provider) ensure(ctx context.Context, r dns.Record) (dns.Record, error)
 		return fromCF(*res), nil
 	}
 	// Keep one of ours, preferring one that is already right; remove the
-	// duplicates (ours too) so the name answers with one address.
+	// duplicates (ours too) so the name answers with one address, or
+	// with the TXT value once.
 	keep := dns.Keep(ours, r)
 	for i, o := range ours {
 		if i != keep {
@@ -248,7 +301,7 @@ func (p *Provider) deleteByID(ctx context.Context, r dns.Record) error {
 }
 
 // DeleteRecord deletes our record by ID (checking the marker first), or
-// every record of ours with that name and type.
+// every record of ours with that name and type (for TXT: name and value).
 func (p *Provider) DeleteRecord(ctx context.Context, r dns.Record) error {
 	r = r.Normalize()
 	if p.opts.Marker == "" {
@@ -256,6 +309,9 @@ func (p *Provider) DeleteRecord(ctx context.Context, r dns.Record) error {
 	}
 	if r.Owner != "" && r.Owner != p.opts.Marker {
 		return fmt.Errorf("delete %s %s: %w", r.Type, r.Name, dns.ErrNotOurs)
+	}
+	if r.ID == "" && r.Type == "TXT" {
+		return p.deleteTXT(ctx, r)
 	}
 	if r.ID != "" {
 		res, err := p.records.Get(ctx, r.ID, cfdns.RecordGetParams{ZoneID: cloudflare.F(p.opts.ZoneID)})
@@ -290,6 +346,28 @@ func (p *Provider) DeleteRecord(ctx context.Context, r dns.Record) error {
 	}
 	if foreign && deleted == 0 {
 		return fmt.Errorf("delete %s %s: %w", r.Type, r.Name, dns.ErrNotOurs)
+	}
+	return nil
+}
+
+// deleteTXT deletes our TXT records of r's name and value; those of other
+// values at the name stay, ours or not.
+func (p *Provider) deleteTXT(ctx context.Context, r dns.Record) error {
+	if r.Content == "" {
+		return fmt.Errorf("cloudflare: delete TXT %s: a TXT record is named by its value too; refusing to delete without one", r.Name)
+	}
+	existing, err := p.byNameType(ctx, r.Name, r.Type)
+	if err != nil {
+		return err
+	}
+	ours, foreign := dns.SameTXT(existing, r, p.opts.Marker)
+	for _, o := range ours {
+		if err := p.deleteByID(ctx, o); err != nil {
+			return err
+		}
+	}
+	if len(ours) == 0 && len(foreign) > 0 {
+		return fmt.Errorf("delete TXT %s %q: %w", r.Name, r.Content, dns.ErrNotOurs)
 	}
 	return nil
 }

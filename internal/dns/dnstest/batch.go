@@ -45,6 +45,21 @@ func (e *env) applyBatch(changes []dns.Change) ([]dns.ChangeResult, error) {
 	return res, err
 }
 
+// applyAll calls ApplyBatch, which must apply every change.
+func (e *env) applyAll(changes []dns.Change) []dns.ChangeResult {
+	e.t.Helper()
+	res, err := e.applyBatch(changes)
+	if err != nil {
+		e.t.Errorf("ApplyBatch: %v", err)
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			e.t.Errorf("ApplyBatch change %d (%s %s): %v", i, r.Change.Action, show(r.Change.Record), r.Err)
+		}
+	}
+	return res
+}
+
 // testBatchApplies: creates, an update and a delete of ours in one batch.
 func (s *suite) testBatchApplies(t *testing.T) {
 	e := s.env(t)

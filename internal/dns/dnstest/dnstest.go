@@ -75,11 +75,11 @@ func Run(t *testing.T, zone string, f Factory) {
 	// without a batch has no batch subtests (none is skipped).
 	p, h := f(t, Marker)
 	_, s.batcher = p.(dns.Batcher)
-	_, editor := h.(Editor)
+	_, s.editor = h.(Editor)
 	if !s.batcher {
 		t.Log("the provider does not implement dns.Batcher: the batch subtests are not run")
 	}
-	if !editor {
+	if !s.editor {
 		t.Log("the harness does not implement dnstest.Editor: HandEdited is not run")
 	}
 	t.Run("EnsureCreates", s.testEnsureCreates)
@@ -95,12 +95,13 @@ func Run(t *testing.T, zone string, f Factory) {
 	t.Run("DeleteRefusesForeign", s.testDeleteRefusesForeign)
 	t.Run("List", s.testList)
 	t.Run("OtherRecordsSurvive", s.testOtherRecordsSurvive)
-	if editor {
+	if s.editor {
 		t.Run("HandEdited", s.testHandEdited)
 	}
 	if s.batcher {
 		t.Run("Batch", s.testBatch)
 	}
+	t.Run("TXT", s.testTXT)
 	t.Run("Property", s.testProperty)
 }
 
@@ -108,6 +109,7 @@ type suite struct {
 	zone    string
 	factory Factory
 	batcher bool // the factory's providers implement dns.Batcher
+	editor  bool // the factory's harnesses implement Editor
 }
 
 // env is one fresh provider and its backend.

@@ -114,6 +114,12 @@ func (f *fake) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, erro
 	}
 	want := r
 	want.ID, want.Owner = "", f.marker
+	if r.ID != "" {
+		return f.updateByID(r.ID, want)
+	}
+	if isTXT(r) {
+		return f.ensureTXT(want)
+	}
 	ours, foreign := f.at(r.Name, r.Type)
 	if len(foreign) > 0 {
 		if f.bug != "overwrite-foreign" {
@@ -124,9 +130,46 @@ func (f *fake) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, erro
 	if len(ours) == 0 {
 		return f.create(want), nil
 	}
+	return f.settle(ours, want), nil
+}
+
+// ensureTXT ensures one TXT value: our records of it are settled, a
+// foreign one of it is a conflict, other values at the name do not count.
+func (f *fake) ensureTXT(want dns.Record) (dns.Record, error) {
+	ours, foreign := f.atTXT(want.Name, want.Content)
+	switch {
+	case len(ours) > 0:
+		return f.settle(ours, want), nil
+	case len(foreign) > 0 && f.bug == "txt-adopt-foreign":
+		return foreign[0], nil
+	case len(foreign) > 0:
+		return dns.Record{}, &dns.ConflictError{Name: normName(want.Name), Type: "TXT", Owner: foreign[0].Owner}
+	}
+	return f.create(want), nil
+}
+
+// updateByID brings the record of that id in line with want, if it is
+// ours and of want's name and type.
+func (f *fake) updateByID(id string, want dns.Record) (dns.Record, error) {
+	i := f.index(id)
+	if i < 0 {
+		return dns.Record{}, errors.New("fake: no such record")
+	}
+	if (!f.isOursAt(i) && f.bug != "ensure-id-trust-caller") || key(f.recs[i]) != key(want) {
+		return dns.Record{}, dns.ErrNotOurs
+	}
+	if dns.SameData(f.recs[i], want) {
+		return f.recs[i], nil
+	}
+	return f.update(id, want), nil
+}
+
+// settle keeps one of ours (of one name and type, or one TXT value) with
+// want's data and removes the others.
+func (f *fake) settle(ours []dns.Record, want dns.Record) dns.Record {
 	if f.bug == "no-update-in-place" && !dns.SameData(ours[0], want) {
 		f.remove(ours[0].ID)
-		return f.create(want), nil
+		return f.create(want)
 	}
 	keep := ours[0]
 	for _, o := range ours {
@@ -143,9 +186,9 @@ func (f *fake) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, erro
 		}
 	}
 	if f.bug == "chatty" || !dns.SameData(keep, want) || (f.bug == "raw-ttl" && keep.TTL != want.TTL) {
-		return f.update(keep.ID, want), nil
+		return f.update(keep.ID, want)
 	}
-	return keep, nil
+	return keep
 }
 
 func (f *fake) DeleteRecord(ctx context.Context, r dns.Record) error {
@@ -177,6 +220,15 @@ func (f *fake) deleteLocked(r dns.Record) error {
 		return nil
 	}
 	ours, foreign := f.at(r.Name, r.Type)
+	if isTXT(r) && f.bug != "txt-delete-all-values" {
+		if r.Content == "" {
+			return errors.New("fake: a TXT delete without ID needs the value")
+		}
+		ours, foreign = f.atTXT(r.Name, r.Content)
+		if f.bug == "txt-delete-foreign-value" {
+			ours = append(ours, foreign...)
+		}
+	}
 	if f.bug == "trust-caller" {
 		ours = append(ours, foreign...)
 		foreign = nil
@@ -192,6 +244,29 @@ func (f *fake) deleteLocked(r dns.Record) error {
 	}
 	return nil
 }
+
+// atTXT returns the TXT records of one name and value, ours and not.
+func (f *fake) atTXT(name, value string) (ours, foreign []dns.Record) {
+	for _, r := range at(f.recs, name, "TXT") {
+		same := r.Content == value
+		switch f.bug {
+		case "txt-fold-case":
+			same = strings.EqualFold(r.Content, value)
+		case "txt-one-value": // as if TXT were an address: one per name
+			same = true
+		}
+		switch {
+		case !same:
+		case f.ours(r):
+			ours = append(ours, r)
+		default:
+			foreign = append(foreign, r)
+		}
+	}
+	return ours, foreign
+}
+
+func isTXT(r dns.Record) bool { return strings.EqualFold(r.Type, "TXT") }
 
 func (f *fake) ListRecords(ctx context.Context) ([]dns.Record, error) {
 	if err := ctx.Err(); err != nil {
@@ -271,8 +346,17 @@ func (f *fake) ApplyBatch(ctx context.Context, changes []dns.Change) ([]dns.Chan
 	return res, nil
 }
 
-// valid checks a record's address, as a backend would.
+// valid checks a record's type and address or TXT value, as a backend
+// would.
 func valid(r dns.Record) error {
+	switch {
+	case isTXT(r) && (r.Content == "" || r.Proxied):
+		return fmt.Errorf("fake: a TXT record needs a value and cannot be proxied")
+	case isTXT(r):
+		return nil
+	case !dns.Writable(strings.ToUpper(r.Type)):
+		return fmt.Errorf("fake: type %q is not managed", r.Type)
+	}
 	a, err := netip.ParseAddr(r.Content)
 	if err != nil || (strings.EqualFold(r.Type, "A") != a.Is4()) {
 		return fmt.Errorf("fake: %q is not an address of a %s record", r.Content, r.Type)
@@ -363,5 +447,12 @@ func TestSuiteCatchesBugs(t *testing.T) {
 		{Name: "list-first-page", MustFail: []string{"List/many_pages"}},
 		{Name: "owner-cache", MustFail: []string{"HandEdited"}},
 		{Name: "batch-rollback-lies", MustFail: []string{"Batch/ReportsTruthfully"}},
+		{Name: "ensure-id-trust-caller", MustFail: []string{"TXT/EnsureByID", "TXT/HandEdited"}},
+		// TXT: one value among many at a name.
+		{Name: "txt-delete-foreign-value", MustFail: []string{"TXT/BesideForeign", "TXT/DeleteByValue", "TXT/DeleteRefusesForeign", "TXT/HandEdited"}},
+		{Name: "txt-one-value", MustFail: []string{"TXT/ValuesCoexist", "TXT/UpdatesTTLInPlace", "TXT/BesideForeign", "TXT/EnsureConcurrent", "TXT/Batch"}},
+		{Name: "txt-fold-case", MustFail: []string{"TXT/DeleteAbsent"}},
+		{Name: "txt-adopt-foreign", MustFail: []string{"TXT/BesideForeign", "TXT/HandEdited"}},
+		{Name: "txt-delete-all-values", MustFail: []string{"TXT/DeleteByValue", "TXT/DeleteAbsent", "TXT/DeleteRefusesForeign"}},
 	}, func(bug string) { Run(t, "example.com", factory(bug, true)) })
 }

@@ -37,24 +37,29 @@ func (s *suite) testEnsureCreates(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := s.env(t)
-			r := tt.r(e)
-			got := e.ensure(r)
-			recs := e.records()
-			if len(recs) != 1 {
-				t.Fatalf("backend has %d records after one EnsureRecord, want 1:\n%s", len(recs), show(recs...))
-			}
-			if recs[0].ID != got.ID {
-				t.Errorf("EnsureRecord returned ID %q, the backend's record has %q", got.ID, recs[0].ID)
-			}
-			if recs[0].Name != normName(r.Name) {
-				t.Errorf("backend record is named %q, want %q", recs[0].Name, normName(r.Name))
-			}
-			if !dns.SameData(recs[0], e.ourData(r)) {
-				t.Errorf("backend has %s, want %s", show(recs[0]), show(e.ourData(r)))
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { s.ensureCreates(t, tt.r) })
+	}
+}
+
+// ensureCreates ensures one record on an empty zone: the backend then
+// holds that one record, with our marker, as EnsureRecord returned it.
+func (s *suite) ensureCreates(t *testing.T, rec func(e *env) dns.Record) {
+	t.Helper()
+	e := s.env(t)
+	r := rec(e)
+	got := e.ensure(r)
+	recs := e.records()
+	if len(recs) != 1 {
+		t.Fatalf("backend has %d records after one EnsureRecord, want 1:\n%s", len(recs), show(recs...))
+	}
+	if recs[0].ID != got.ID {
+		t.Errorf("EnsureRecord returned ID %q, the backend's record has %q", got.ID, recs[0].ID)
+	}
+	if recs[0].Name != normName(r.Name) {
+		t.Errorf("backend record is named %q, want %q", recs[0].Name, normName(r.Name))
+	}
+	if !dns.SameData(recs[0], e.ourData(r)) {
+		t.Errorf("backend has %s, want %s", show(recs[0]), show(e.ourData(r)))
 	}
 }
 
@@ -364,17 +369,24 @@ func (s *suite) testEnsureConcurrent(t *testing.T) {
 			wg.Go(func() { _, errs[i] = e.p.EnsureRecord(t.Context(), want) })
 		}
 		wg.Wait()
-		for _, err := range errs {
-			if dns.IsConflict(err) {
-				t.Errorf("concurrent EnsureRecord of one record reported a conflict with ourselves: %v", err)
-			} else if err != nil {
-				t.Logf("concurrent EnsureRecord: %v", err)
-			}
-		}
+		noSelfConflict(t, "one record", errs)
 		e.ensure(want)
 		e.expectOnlyOurs("after concurrent EnsureRecord of one record and one more", want)
 		if got := len(e.records()); got != 1 {
 			t.Errorf("backend has %d records, want 1:\n%s", got, show(e.records()...))
 		}
 	})
+}
+
+// noSelfConflict fails on a conflict among the errors of concurrent
+// ensures of our own records (of what); other errors are logged.
+func noSelfConflict(t *testing.T, what string, errs []error) {
+	t.Helper()
+	for _, err := range errs {
+		if dns.IsConflict(err) {
+			t.Errorf("concurrent EnsureRecord of %s reported a conflict with ourselves: %v", what, err)
+		} else if err != nil {
+			t.Logf("concurrent EnsureRecord: %v", err)
+		}
+	}
 }

@@ -48,11 +48,13 @@ var ErrInjected = &dns.Error{Provider: "fake", Op: "injected", Message: "injecte
 // reconciler). It implements dns.Provider, dns.Batcher, dns.ListedBatcher,
 // dns.ZoneReader and dns.CallCounter and applies every
 // change faithfully (like Cloudflare it refuses a second record of the
-// same name, type and content, and an update or delete of an unknown id),
-// but it does NOT protect records that are not ours: the point is to see
-// what the reconciler asks for. Every mutation is logged, and CheckWrite
-// is asked about every update and delete of an existing record before it
-// is applied; what it objects to is kept in violations.
+// same name, type and content, and an update or delete of an unknown id;
+// EnsureRecord and DeleteRecord treat a TXT record as one value among many
+// at its name, as dns.Provider says), but it does NOT protect records that
+// are not ours: the point is to see what the reconciler asks for. Every
+// mutation is logged, and CheckWrite is asked about every update and
+// delete of an existing record before it is applied; what it objects to is
+// kept in violations, as is a create of a type not in Types.
 type Fake struct {
 	mu       sync.Mutex
 	zone     string // zone name, to catch writes outside it
@@ -69,6 +71,9 @@ type Fake struct {
 	// CheckWrite is called, with the lock held, before an existing record
 	// is updated or deleted; an error is a violation.
 	CheckWrite func(method string, action dns.Action, target dns.Record) error
+	// Types are the record types a create may have; nil means A and AAAA,
+	// what the reconciler writes. Set it before the first call.
+	Types      []string
 	violations []string
 }
 
@@ -167,11 +172,20 @@ func (f *Fake) begin(method string) (int64, Fault) {
 
 func (f *Fake) identical(r dns.Record, exceptID string) bool {
 	for _, o := range f.records {
-		if o.ID != exceptID && normName(o.Name) == normName(r.Name) && strings.EqualFold(o.Type, r.Type) && strings.EqualFold(o.Content, r.Content) {
+		if o.ID != exceptID && normName(o.Name) == normName(r.Name) && strings.EqualFold(o.Type, r.Type) && sameContent(o, r) {
 			return true
 		}
 	}
 	return false
+}
+
+// sameContent compares contents as DNS does: a TXT value exactly, a name
+// or an address in any case.
+func sameContent(a, b dns.Record) bool {
+	if strings.EqualFold(a.Type, "TXT") {
+		return a.Content == b.Content
+	}
+	return strings.EqualFold(a.Content, b.Content)
 }
 
 func (f *Fake) index(id string) int {
@@ -209,7 +223,11 @@ func (f *Fake) apply(call int64, method string, c dns.Change) (dns.Record, error
 		if !dnsname.InZone(r.Name, f.zone) {
 			f.violate("call %d: %s creates %s %s outside the zone %s", call, method, r.Type, r.Name, f.zone)
 		}
-		if r.Type != "A" && r.Type != "AAAA" {
+		types := f.Types
+		if types == nil {
+			types = []string{"A", "AAAA"}
+		}
+		if !slices.Contains(types, r.Type) {
 			f.violate("call %d: %s creates a %s record", call, method, r.Type)
 		}
 		if f.identical(r, "") {
@@ -325,15 +343,9 @@ func (f *Fake) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, erro
 		}
 		return got, err
 	}
-	var ours []dns.Record
-	for _, e := range f.records {
-		if normName(e.Name) != r.Name || !strings.EqualFold(e.Type, r.Type) {
-			continue
-		}
-		if !dns.IsOurs(e, f.marker) {
-			return dns.Record{}, &dns.ConflictError{Name: r.Name, Type: r.Type, Owner: e.Owner}
-		}
-		ours = append(ours, e)
+	ours, foreign := f.ensureCandidates(r)
+	if len(foreign) > 0 {
+		return dns.Record{}, &dns.ConflictError{Name: r.Name, Type: r.Type, Owner: foreign[0].Owner}
 	}
 	var got dns.Record
 	var err error
@@ -360,8 +372,33 @@ func (f *Fake) EnsureRecord(ctx context.Context, r dns.Record) (dns.Record, erro
 	return got, err
 }
 
+// ensureCandidates are our records an ensure of r (normalised, without
+// ID) settles, and the foreign ones that make it a conflict: for an address,
+// every record of the name and type; for TXT, those of its value, and a
+// foreign one only when none of ours has the value.
+func (f *Fake) ensureCandidates(r dns.Record) (ours, foreign []dns.Record) {
+	if r.Type == "TXT" {
+		ours, foreign = dns.SameTXT(f.records, r, f.marker)
+		if len(ours) > 0 {
+			foreign = nil
+		}
+		return ours, foreign
+	}
+	for _, e := range f.records {
+		if normName(e.Name) != r.Name || !strings.EqualFold(e.Type, r.Type) {
+			continue
+		}
+		if !dns.IsOurs(e, f.marker) {
+			return ours, []dns.Record{e}
+		}
+		ours = append(ours, e)
+	}
+	return ours, nil
+}
+
 // DeleteRecord deletes by id (absent is not an error), else every record
-// of that name and type that carries our marker.
+// of that name and type that carries our marker (for TXT: of that name and
+// value; without a value it is an error).
 func (f *Fake) DeleteRecord(ctx context.Context, r dns.Record) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -380,11 +417,22 @@ func (f *Fake) DeleteRecord(ctx context.Context, r dns.Record) error {
 		}
 	} else {
 		r = r.Normalize()
-		for _, e := range slices.Clone(f.records) {
-			if normName(e.Name) == r.Name && strings.EqualFold(e.Type, r.Type) && dns.IsOurs(e, f.marker) {
-				if _, err := f.apply(call, "delete", dns.Change{Action: dns.Delete, Record: e}); err != nil {
-					return err
+		var ours []dns.Record
+		switch {
+		case r.Type == "TXT" && r.Content == "":
+			return fmt.Errorf("delete TXT %s: a TXT record is named by its value too", r.Name)
+		case r.Type == "TXT":
+			ours, _ = dns.SameTXT(f.records, r, f.marker)
+		default:
+			for _, e := range f.records {
+				if normName(e.Name) == r.Name && strings.EqualFold(e.Type, r.Type) && dns.IsOurs(e, f.marker) {
+					ours = append(ours, e)
 				}
+			}
+		}
+		for _, e := range ours {
+			if _, err := f.apply(call, "delete", dns.Change{Action: dns.Delete, Record: e}); err != nil {
+				return err
 			}
 		}
 	}

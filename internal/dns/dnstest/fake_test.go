@@ -62,3 +62,46 @@ func TestFakeRecordsFaultsAndChecks(t *testing.T) {
 		t.Fatalf("zone %+v, %v", z, err)
 	}
 }
+
+// The Fake keeps TXT values apart: two of ours at one name, a foreign one
+// of a value in the way of that value only, deletes by value; and a TXT
+// create is a violation unless Types allows it.
+func TestFakeTXT(t *testing.T) {
+	const marker = "managed by docker-watcher test"
+	const name = "_acme-challenge.example.com"
+	f := NewFake("example.com", marker, 1)
+	foreign, err := f.Seed(dns.Record{Name: name, Type: "TXT", Content: "theirs", Owner: OtherMarker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err1 := f.EnsureRecord(t.Context(), dns.Record{Name: name, Type: "TXT", Content: "v1"})
+	v2, err2 := f.EnsureRecord(t.Context(), dns.Record{Name: name, Type: "TXT", Content: "V1"}) // another value: case counts
+	if err1 != nil || err2 != nil || v1.ID == v2.ID {
+		t.Fatalf("two values: %+v %v, %+v %v", v1, err1, v2, err2)
+	}
+	if v := f.Violations(); len(v) != 2 {
+		t.Fatalf("TXT creates without Types: violations %v, want 2", v)
+	}
+	again, err := f.EnsureRecord(t.Context(), dns.Record{Name: name, Type: "TXT", Content: "v1"})
+	if err != nil || again.ID != v1.ID || len(f.Ops()) != 2 {
+		t.Fatalf("ensure again: %+v, %v, %d ops; want v1 and no write", again, err, len(f.Ops()))
+	}
+	if _, err := f.EnsureRecord(t.Context(), dns.Record{Name: name, Type: "TXT", Content: "theirs"}); !dns.IsConflict(err) {
+		t.Fatalf("ensure of the foreign value: %v, want a conflict", err)
+	}
+	if err := f.DeleteRecord(t.Context(), dns.Record{Name: name, Type: "TXT"}); err == nil {
+		t.Fatal("a TXT delete without value was accepted")
+	}
+	if err := f.DeleteRecord(t.Context(), dns.Record{Name: name, Type: "TXT", Content: "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	recs := f.Records()
+	if len(recs) != 2 || recs[0].ID != foreign.ID || recs[1].ID != v2.ID {
+		t.Fatalf("records %+v, want the foreign one and V1", recs)
+	}
+	g := NewFake("example.com", marker, 1)
+	g.Types = []string{"TXT"}
+	if _, err := g.EnsureRecord(t.Context(), dns.Record{Name: name, Type: "TXT", Content: "v1"}); err != nil || len(g.Violations()) != 0 {
+		t.Fatalf("with Types TXT: %v, violations %v", err, g.Violations())
+	}
+}
