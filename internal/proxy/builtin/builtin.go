@@ -72,6 +72,8 @@ type Proxy struct {
 	conf    atomic.Pointer[Config]
 	server  *fasthttp.Server
 	metrics *metrics
+	front   *tlsFront        // the HTTPS listener, once ServeTLS runs
+	bridge  *fasthttp.Server // HTTP/2 requests from front
 
 	mu       sync.Mutex // Apply, inflight
 	clients  map[string]*fasthttp.HostClient
@@ -134,31 +136,48 @@ func New(o Options) *Proxy {
 		metrics: newMetrics(o.Metrics)}
 	p.table.Store(&table{routes: map[string]*entry{}})
 	p.Configure(Config{TrustedProxies: o.TrustedProxies, AccessLog: o.AccessLog})
-	p.server = &fasthttp.Server{
-		Handler:               p.handle,
+	p.server = p.newServer(p.handle)
+	return p
+}
+
+// newServer is a fasthttp server of the proxy with handler h.
+func (p *Proxy) newServer(h fasthttp.RequestHandler) *fasthttp.Server {
+	return &fasthttp.Server{
+		Handler:               h,
 		Name:                  "",
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		NoDefaultDate:         true,
 		LazyRequestTime:       true, // the clock is read once, by ctx.Time in handle
-		ReadTimeout:           o.ReadTimeout,
-		IdleTimeout:           o.IdleTimeout,
-		MaxRequestBodySize:    o.MaxBodyBytes,
+		ReadTimeout:           p.opts.ReadTimeout,
+		IdleTimeout:           p.opts.IdleTimeout,
+		MaxRequestBodySize:    p.opts.MaxBodyBytes,
 		StreamRequestBody:     true,
 		ReduceMemoryUsage:     false,
 		CloseOnShutdown:       true,
 		// The tunnel closes its hijacked connection itself, as soon as
 		// the upstream ends (fasthttp would only after both copies end).
 		KeepHijackedConns: true,
-		Logger:            fasthttpLogger{o.Log},
+		Logger:            fasthttpLogger{p.opts.Log},
 	}
-	return p
 }
 
 // Config is what the settings change while the proxy serves.
 type Config struct {
 	TrustedProxies []netip.Prefix // whose X-Forwarded-* are kept
 	AccessLog      bool           // one log line per request, at info
+
+	// Challenge answers ACME HTTP-01 requests on plain HTTP: the body for
+	// host and path when the request is one of our challenges.
+	Challenge func(host, path string) (string, bool)
+	// Redirect reports whether plain HTTP requests to a routed host go to
+	// HTTPS (a certificate is at hand); nil: never. It is called on the
+	// request path, so it must be quick.
+	Redirect func(host string) bool
+	// HTTPSPort is the port of HTTPS in redirects; 443 is left out.
+	HTTPSPort int
+	// HSTS adds Strict-Transport-Security to HTTPS answers.
+	HSTS bool
 }
 
 // Configure takes c for the requests that start from now on.
@@ -261,9 +280,21 @@ func (p *Proxy) newClient(addr string, isTLS bool) *fasthttp.HostClient {
 // Serve serves on ln until Shutdown.
 func (p *Proxy) Serve(ln net.Listener) error { return p.server.Serve(ln) }
 
-// Shutdown stops accepting connections and waits for in-flight requests,
-// until ctx ends.
-func (p *Proxy) Shutdown(ctx context.Context) error { return p.server.ShutdownWithContext(ctx) }
+// Shutdown stops accepting connections (HTTP and HTTPS) and waits for
+// in-flight requests, until ctx ends.
+func (p *Proxy) Shutdown(ctx context.Context) error {
+	p.mu.Lock()
+	front, bridge := p.front, p.bridge
+	p.mu.Unlock()
+	if front != nil {
+		front.close()
+	}
+	var err error
+	if bridge != nil {
+		err = bridge.ShutdownWithContext(ctx)
+	}
+	return errors.Join(p.server.ShutdownWithContext(ctx), err)
+}
 
 // Routes reports the table being served, for the UI.
 func (p *Proxy) Routes() []proxy.Route {
@@ -275,8 +306,16 @@ func (p *Proxy) Routes() []proxy.Route {
 	return out
 }
 
-func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
+func (p *Proxy) handle(ctx *fasthttp.RequestCtx) { p.serve(ctx, ctx.IsTLS()) }
+
+// serve answers a request; secure says it came over TLS (on the HTTPS
+// listener, or HTTP/2 through the bridge).
+func (p *Proxy) serve(ctx *fasthttp.RequestCtx, secure bool) {
 	start := ctx.Time()
+	conf := p.conf.Load()
+	if !secure && conf.Challenge != nil && bytes.HasPrefix(ctx.Path(), acmePath) && p.challenge(ctx, conf) {
+		return
+	}
 	e := p.table.Load().lookup(ctx.Host())
 	if e == nil {
 		errorPage(ctx, fasthttp.StatusNotFound, "No site is served under this name.")
@@ -285,6 +324,12 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 	}
 	defer e.m.observe(ctx, start)
 	defer p.accessLog(ctx, start)
+	if secure && conf.HSTS {
+		defer ctx.Response.Header.SetCanonical(hdrHSTS, hstsValue)
+	} else if !secure && conf.Redirect != nil && conf.Redirect(e.route.Host) {
+		redirect(ctx, e.route.Host, conf.HTTPSPort)
+		return
+	}
 	if e.route.State != proxy.Active {
 		errorPage(ctx, fasthttp.StatusServiceUnavailable, "This site is starting or stopped. Try again in a moment.")
 		ctx.Response.Header.Set("Retry-After", "5")
@@ -294,7 +339,7 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 		errorPage(ctx, fasthttp.StatusRequestEntityTooLarge, "The request body is too large.")
 		return
 	}
-	p.forwarded(ctx)
+	p.forwarded(ctx, secure)
 	if isUpgrade(&ctx.Request.Header) {
 		p.tunnel(ctx, e)
 		return
@@ -470,7 +515,7 @@ func (b *upstreamBody) Close() error {
 // forwarded sets X-Forwarded-For, -Proto and -Host; incoming values are
 // kept only from a trusted proxy. The upstream sees the original Host.
 // The values are built in stack buffers: no allocation per request.
-func (p *Proxy) forwarded(ctx *fasthttp.RequestCtx) {
+func (p *Proxy) forwarded(ctx *fasthttp.RequestCtx, secure bool) {
 	h := &ctx.Request.Header
 	var buf [128]byte
 	xff := buf[:0]
@@ -492,7 +537,7 @@ func (p *Proxy) forwarded(ctx *fasthttp.RequestCtx) {
 	h.SetCanonical(hdrForwardedFor, xff)
 	if !trusted || len(h.PeekBytes(hdrForwardedProto)) == 0 {
 		proto := strHTTP
-		if ctx.IsTLS() {
+		if secure {
 			proto = strHTTPS
 		}
 		h.SetCanonical(hdrForwardedProto, proto)
