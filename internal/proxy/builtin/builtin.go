@@ -70,6 +70,7 @@ type Proxy struct {
 	opts    Options
 	table   atomic.Pointer[table]
 	conf    atomic.Pointer[Config]
+	https   atomic.Pointer[HTTPS]
 	server  *fasthttp.Server
 	metrics *metrics
 	front   *tlsFront        // the HTTPS listener, once ServeTLS runs
@@ -136,6 +137,7 @@ func New(o Options) *Proxy {
 		metrics: newMetrics(o.Metrics)}
 	p.table.Store(&table{routes: map[string]*entry{}})
 	p.Configure(Config{TrustedProxies: o.TrustedProxies, AccessLog: o.AccessLog})
+	p.SetHTTPS(HTTPS{})
 	p.server = p.newServer(p.handle)
 	return p
 }
@@ -166,7 +168,11 @@ func (p *Proxy) newServer(h fasthttp.RequestHandler) *fasthttp.Server {
 type Config struct {
 	TrustedProxies []netip.Prefix // whose X-Forwarded-* are kept
 	AccessLog      bool           // one log line per request, at info
+}
 
+// HTTPS is how plain HTTP relates to HTTPS; the certificate manager sets
+// it.
+type HTTPS struct {
 	// Challenge answers ACME HTTP-01 requests on plain HTTP: the body for
 	// host and path when the request is one of our challenges.
 	Challenge func(host, path string) (string, bool)
@@ -174,11 +180,14 @@ type Config struct {
 	// HTTPS (a certificate is at hand); nil: never. It is called on the
 	// request path, so it must be quick.
 	Redirect func(host string) bool
-	// HTTPSPort is the port of HTTPS in redirects; 443 is left out.
-	HTTPSPort int
+	// Port is the port of HTTPS in redirects; 443 is left out.
+	Port int
 	// HSTS adds Strict-Transport-Security to HTTPS answers.
 	HSTS bool
 }
+
+// SetHTTPS takes h for the requests that start from now on.
+func (p *Proxy) SetHTTPS(h HTTPS) { p.https.Store(&h) }
 
 // Configure takes c for the requests that start from now on.
 func (p *Proxy) Configure(c Config) {
@@ -312,7 +321,7 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) { p.serve(ctx, ctx.IsTLS()) }
 // listener, or HTTP/2 through the bridge).
 func (p *Proxy) serve(ctx *fasthttp.RequestCtx, secure bool) {
 	start := ctx.Time()
-	conf := p.conf.Load()
+	conf := p.https.Load()
 	if !secure && conf.Challenge != nil && bytes.HasPrefix(ctx.Path(), acmePath) && p.challenge(ctx, conf) {
 		return
 	}
@@ -327,7 +336,7 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, secure bool) {
 	if secure && conf.HSTS {
 		defer ctx.Response.Header.SetCanonical(hdrHSTS, hstsValue)
 	} else if !secure && conf.Redirect != nil && conf.Redirect(e.route.Host) {
-		redirect(ctx, e.route.Host, conf.HTTPSPort)
+		redirect(ctx, e.route.Host, conf.Port)
 		return
 	}
 	if e.route.State != proxy.Active {

@@ -27,7 +27,7 @@ var (
 // challenge answers an ACME HTTP-01 request that is one of ours; any
 // other request under the path goes on to the route (an app may run an
 // ACME client of its own).
-func (p *Proxy) challenge(ctx *fasthttp.RequestCtx, conf *Config) bool {
+func (p *Proxy) challenge(ctx *fasthttp.RequestCtx, conf *HTTPS) bool {
 	if !ctx.IsGet() {
 		return false
 	}

@@ -174,16 +174,16 @@ func TestChallengeRedirectAndHSTS(t *testing.T) {
 	_, port, _ := net.SplitHostPort(addr)
 	var portN int
 	fmt.Sscan(port, &portN)
-	p.Configure(Config{
+	p.SetHTTPS(HTTPS{
 		Challenge: func(host, path string) (string, bool) {
 			if host == "app.example.com" && path == "/.well-known/acme-challenge/ours" {
 				return "key-authorization", true
 			}
 			return "", false
 		},
-		Redirect:  func(host string) bool { return host == "app.example.com" },
-		HTTPSPort: portN,
-		HSTS:      true,
+		Redirect: func(host string) bool { return host == "app.example.com" },
+		Port:     portN,
+		HSTS:     true,
 	})
 
 	res, body := get(t, httpAddr, "app.example.com", "/.well-known/acme-challenge/ours")
