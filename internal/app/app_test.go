@@ -66,7 +66,7 @@ func freeAddr(t testing.TB) string {
 // error.
 func start(t *testing.T, cfg config.Config, logs *lockedBuffer) (url string, stop func() error) {
 	t.Helper()
-	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	cfg.Listen, cfg.ProxyListen, cfg.ProxyTLSListen = freeAddr(t), freeAddr(t), freeAddr(t)
 	return startAt(t, cfg, logs)
 }
 
@@ -306,7 +306,7 @@ func TestProxyServesStandaloneProxies(t *testing.T) {
 	backendPort := backend.Listener.Addr().(*net.TCPAddr).Port
 	cfg := config.Default()
 	cfg.DataDir, cfg.AdminPassword = t.TempDir(), "password-for-test"
-	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	cfg.Listen, cfg.ProxyListen, cfg.ProxyTLSListen = freeAddr(t), freeAddr(t), freeAddr(t)
 	proxyGet := func(host string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://"+cfg.ProxyListen+"/", nil)
@@ -393,7 +393,7 @@ func TestProxyStreamsUpgradesAndChurn(t *testing.T) {
 
 	cfg := config.Default()
 	cfg.DataDir, cfg.AdminPassword = t.TempDir(), "password-for-test"
-	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	cfg.Listen, cfg.ProxyListen, cfg.ProxyTLSListen = freeAddr(t), freeAddr(t), freeAddr(t)
 	url, stop := startBinary(t, cfg, &lockedBuffer{})
 	defer stop()
 	client := loggedIn(t, url, cfg.AdminPassword)

@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 func startBinary(t *testing.T, cfg config.Config, logs *lockedBuffer) (url string, stop func() error) {
 	t.Helper()
 	cmd := exec.Command(buildBinary(t), "serve", "--listen", cfg.Listen, "--proxy-listen", cfg.ProxyListen,
-		"--data", cfg.DataDir, "--log-level", "warn")
+		"--proxy-tls-listen", cfg.ProxyTLSListen, "--data", cfg.DataDir, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "DW_ADMIN_PASSWORD="+cfg.AdminPassword)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

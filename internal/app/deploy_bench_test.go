@@ -21,7 +21,7 @@ func BenchmarkWebhookToServing(b *testing.B) {
 	reg := dockertest.Registry(b)
 	cfg := config.Default()
 	cfg.DataDir, cfg.AdminPassword = b.TempDir(), "password-for-bench"
-	cfg.Listen, cfg.ProxyListen = freeAddr(b), freeAddr(b)
+	cfg.Listen, cfg.ProxyListen, cfg.ProxyTLSListen = freeAddr(b), freeAddr(b), freeAddr(b)
 	url, stop := startAt(b, cfg, &lockedBuffer{})
 	defer stop()
 	c := loggedIn(b, url, cfg.AdminPassword)

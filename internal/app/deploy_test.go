@@ -60,7 +60,7 @@ func newDeployEnv(t *testing.T) *deployEnv {
 	e := &deployEnv{t: t, cli: dockertest.Client(t), registry: dockertest.Registry(t)}
 	e.cfg = config.Default()
 	e.cfg.DataDir, e.cfg.AdminPassword = t.TempDir(), "password-for-test"
-	e.cfg.Listen, e.cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	e.cfg.Listen, e.cfg.ProxyListen, e.cfg.ProxyTLSListen = freeAddr(t), freeAddr(t), freeAddr(t)
 	e.start()
 	t.Cleanup(func() { e.stop() })
 	if code := call(t, e.c, "PUT", e.url+"/api/settings", `{"domain":"example.com"}`, nil); code != 200 {

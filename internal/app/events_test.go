@@ -17,7 +17,7 @@ import (
 func TestEventStream(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir, cfg.AdminPassword = t.TempDir(), "password-for-test"
-	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	cfg.Listen, cfg.ProxyListen, cfg.ProxyTLSListen = freeAddr(t), freeAddr(t), freeAddr(t)
 	url, stop := startAt(t, cfg, &lockedBuffer{})
 	c := loggedIn(t, url, cfg.AdminPassword)
 	if res, err := http.Get(url + "/api/events"); err != nil || res.StatusCode != http.StatusUnauthorized {

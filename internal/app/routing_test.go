@@ -79,7 +79,7 @@ func TestRouteStateCheckAndProxySettings(t *testing.T) {
 	port := backend.Listener.Addr().(*net.TCPAddr).Port
 	cfg := config.Default()
 	cfg.DataDir, cfg.AdminPassword = t.TempDir(), "password-for-test"
-	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	cfg.Listen, cfg.ProxyListen, cfg.ProxyTLSListen = freeAddr(t), freeAddr(t), freeAddr(t)
 	logs := &lockedBuffer{}
 	url, stop := startAt(t, cfg, logs)
 	defer stop()
@@ -172,7 +172,7 @@ func TestNPMRouterThroughServe(t *testing.T) {
 
 	cfg := config.Default()
 	cfg.DataDir, cfg.AdminPassword = t.TempDir(), "password-for-test"
-	cfg.Listen, cfg.ProxyListen = freeAddr(t), freeAddr(t)
+	cfg.Listen, cfg.ProxyListen, cfg.ProxyTLSListen = freeAddr(t), freeAddr(t), freeAddr(t)
 	resync := WithRouteResync(100 * time.Millisecond)
 	logs := &lockedBuffer{}
 	url, stop := startAt(t, cfg, logs, resync)

@@ -22,11 +22,16 @@ import (
 type Config struct {
 	Listen           string // UI and API
 	ProxyListen      string // built-in reverse proxy
+	ProxyTLSListen   string // its HTTPS, once a certificate exists
 	DataDir          string // folder of the SQLite file
 	AdminPassword    string // first start only; secret
 	CloudflareAPIURL string // Cloudflare API base URL override (emulator)
 	LogLevel         string // debug, info, warn, error
 	LogFormat        string // text or json
+	// ACMEResolvers (host:port) check DNS-01 propagation instead of the
+	// zone's authoritative servers (DW_ACME_DNS_RESOLVERS; tests,
+	// split-horizon set-ups).
+	ACMEResolvers []string
 	// TrustedProxies are the reverse proxies in front of the UI and API
 	// whose X-Forwarded-For and X-Forwarded-Proto are believed; empty:
 	// nobody's.
@@ -36,11 +41,12 @@ type Config struct {
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
-		Listen:      "127.0.0.1:8080",
-		ProxyListen: "127.0.0.1:8081",
-		DataDir:     "./data",
-		LogLevel:    "info",
-		LogFormat:   "text",
+		Listen:         "127.0.0.1:8080",
+		ProxyListen:    "127.0.0.1:8081",
+		ProxyTLSListen: "127.0.0.1:8443",
+		DataDir:        "./data",
+		LogLevel:       "info",
+		LogFormat:      "text",
 	}
 }
 
@@ -59,6 +65,7 @@ func Parse(name string, args []string, getenv func(string) string, output io.Wri
 	}
 	str(&c.Listen, "listen", "DW_LISTEN", "address of the web UI and API")
 	str(&c.ProxyListen, "proxy-listen", "DW_PROXY_LISTEN", "address of the built-in reverse proxy")
+	str(&c.ProxyTLSListen, "proxy-tls-listen", "DW_PROXY_TLS_LISTEN", "address of the built-in reverse proxy's HTTPS")
 	str(&c.DataDir, "data", "DW_DATA", "folder of the SQLite database")
 	str(&c.LogLevel, "log-level", "DW_LOG_LEVEL", "log level: debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "DW_LOG_FORMAT", "log format: text or json")
@@ -69,6 +76,11 @@ func Parse(name string, args []string, getenv func(string) string, output io.Wri
 	// show in a process listing.
 	c.AdminPassword = getenv("DW_ADMIN_PASSWORD")
 	c.CloudflareAPIURL = getenv("DW_CLOUDFLARE_API_URL")
+	for _, r := range strings.Split(getenv("DW_ACME_DNS_RESOLVERS"), ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			c.ACMEResolvers = append(c.ACMEResolvers, r)
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -85,13 +97,23 @@ func Parse(name string, args []string, getenv func(string) string, output io.Wri
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
 	var errs []error
-	for _, a := range []struct{ name, addr string }{{"listen", c.Listen}, {"proxy-listen", c.ProxyListen}} {
-		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+	addrs := []struct{ name, addr string }{{"listen", c.Listen}, {"proxy-listen", c.ProxyListen}, {"proxy-tls-listen", c.ProxyTLSListen}}
+	for i, a := range addrs {
+		_, port, err := net.SplitHostPort(a.addr)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("--%s %q: want host:port: %w", a.name, a.addr, err))
+			continue
+		}
+		for _, b := range addrs[:i] {
+			if a.addr == b.addr && port != "0" {
+				errs = append(errs, fmt.Errorf("--%s and --%s are both %q", b.name, a.name, a.addr))
+			}
 		}
 	}
-	if _, port, _ := net.SplitHostPort(c.Listen); c.Listen == c.ProxyListen && port != "0" {
-		errs = append(errs, fmt.Errorf("--listen and --proxy-listen are both %q", c.Listen))
+	for _, r := range c.ACMEResolvers {
+		if _, _, err := net.SplitHostPort(r); err != nil {
+			errs = append(errs, fmt.Errorf("DW_ACME_DNS_RESOLVERS: %q: want host:port", r))
+		}
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		errs = append(errs, errors.New("--data must name a folder"))
@@ -127,6 +149,8 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("listen", c.Listen),
 		slog.String("proxy_listen", c.ProxyListen),
+		slog.String("proxy_tls_listen", c.ProxyTLSListen),
+		slog.Any("acme_dns_resolvers", c.ACMEResolvers),
 		slog.String("data", c.DataDir),
 		slog.String("admin_password", mask(c.AdminPassword)),
 		slog.String("cloudflare_api_url", c.CloudflareAPIURL),

@@ -89,14 +89,15 @@ export async function waitForHealthz(url, proc, timeoutMs) {
 /**
  * Start `docker-watcher serve` on free 127.0.0.1 ports with the given extra
  * environment, wait until it is healthy and check it serves the built UI.
- * @returns {Promise<{server: ReturnType<typeof startProcess>, baseURL: string, proxyPort: number}>}
+ * @returns {Promise<{server: ReturnType<typeof startProcess>, baseURL: string, proxyPort: number, tlsPort: number}>}
  */
 export async function startDockerWatcher(binary, dataDir, env) {
-	const [apiPort, proxyPort] = [await freePort(), await freePort()];
+	const [apiPort, proxyPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
 	const baseURL = `http://127.0.0.1:${apiPort}`;
 	const server = startProcess(
 		binary,
-		['serve', '--listen', `127.0.0.1:${apiPort}`, '--proxy-listen', `127.0.0.1:${proxyPort}`, '--data', dataDir],
+		['serve', '--listen', `127.0.0.1:${apiPort}`, '--proxy-listen', `127.0.0.1:${proxyPort}`,
+			'--proxy-tls-listen', `127.0.0.1:${tlsPort}`, '--data', dataDir],
 		{ env: { ...process.env, ...env } }
 	);
 	try {
@@ -109,7 +110,7 @@ export async function startDockerWatcher(binary, dataDir, env) {
 		await stopProcess(server.child); // the caller never got it to stop
 		throw err;
 	}
-	return { server, baseURL, proxyPort };
+	return { server, baseURL, proxyPort, tlsPort };
 }
 
 /**
