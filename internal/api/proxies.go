@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -29,20 +30,29 @@ func proxyConflict(err error, domain string) error {
 	return err
 }
 
-// instanceHolds refuses a proxy domain that is an instance's name: one
-// name, one route.
-func (s *Server) instanceHolds(r *http.Request, domain string) error {
+// nameTaken refuses a proxy domain that is an instance's name or the UI's:
+// one name, one route.
+func (s *Server) nameTaken(r *http.Request, domain string) error {
 	st, err := s.store.Settings(r.Context())
 	if err != nil {
 		return err
 	}
-	instances, err := s.store.Instances(r.Context())
+	if domain == st.UIDomain {
+		return errorf(http.StatusConflict, "domain", "%s is the name the UI is served at (ui_domain in the settings)", domain)
+	}
+	return s.instanceHolds(r.Context(), "domain", domain, st.Domain)
+}
+
+// instanceHolds refuses a name that is an instance's under the base
+// domain, as a 409 naming field.
+func (s *Server) instanceHolds(ctx context.Context, field, name, baseDomain string) error {
+	instances, err := s.store.Instances(ctx)
 	if err != nil {
 		return err
 	}
 	for _, in := range instances {
-		if in.FQDN(st.Domain) == domain {
-			return errorf(http.StatusConflict, "domain", "%s is the name of the instance %s (tag %s) under the base domain", domain, in.Subdomain, in.Tag)
+		if in.FQDN(baseDomain) == name {
+			return errorf(http.StatusConflict, field, "%s is the name of the instance %s (tag %s) under the base domain", name, in.Subdomain, in.Tag)
 		}
 	}
 	return nil
@@ -89,7 +99,7 @@ func (s *Server) createProxy(w http.ResponseWriter, r *http.Request) error {
 	if err := in.applyTo(&p); err != nil {
 		return err
 	}
-	if err := s.instanceHolds(r, p.Domain); err != nil {
+	if err := s.nameTaken(r, p.Domain); err != nil {
 		return err
 	}
 	if err := s.store.CreateProxy(r.Context(), &p); err != nil {
@@ -111,7 +121,7 @@ func (s *Server) updateProxy(w http.ResponseWriter, r *http.Request) error {
 	if err := in.applyTo(&p); err != nil {
 		return err
 	}
-	if err := s.instanceHolds(r, p.Domain); err != nil {
+	if err := s.nameTaken(r, p.Domain); err != nil {
 		return err
 	}
 	updated, err := s.store.UpdateProxy(r.Context(), p)

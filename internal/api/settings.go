@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/dockerwatcher/docker-watcher/internal/events"
@@ -34,6 +35,9 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.uiDomainTaken(r.Context(), current, updated); err != nil {
+		return err
+	}
 	if updated, err = s.reconciler.CheckSettings(r.Context(), current, updated, patch.GivenZoneName()); err != nil {
 		return err
 	}
@@ -43,4 +47,25 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.events.Publish(events.Event{Kind: events.SettingsChanged, Subject: "settings"})
 	return writeJSON(w, http.StatusOK, updated.View())
+}
+
+// uiDomainTaken refuses a ui_domain that a standalone proxy or an instance
+// holds: one name, one route. It is asked when the name or the base domain
+// (so the instances' names) changes, so that stored data that clashes
+// already does not block unrelated changes.
+func (s *Server) uiDomainTaken(ctx context.Context, current, updated model.Settings) error {
+	name := updated.UIDomain
+	if name == "" || (name == current.UIDomain && updated.Domain == current.Domain) {
+		return nil
+	}
+	proxies, err := s.store.Proxies(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range proxies {
+		if p.Domain == name {
+			return errorf(http.StatusConflict, "ui_domain", "%s is the domain of the standalone proxy %d", name, p.ID)
+		}
+	}
+	return s.instanceHolds(ctx, "ui_domain", name, updated.Domain)
 }

@@ -265,6 +265,9 @@ func (d *Deployer) subdomain(ctx context.Context, app model.App, tag, given stri
 				return fmt.Sprintf("%s is the domain of the standalone proxy %d", fqdn, p.ID)
 			}
 		}
+		if st.Domain != "" && fqdn == st.UIDomain {
+			return fmt.Sprintf("%s is the name the UI is served at (ui_domain in the settings)", fqdn)
+		}
 		return ""
 	}
 	if given == "" {

@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"log/slog"
-	"net/mail"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -90,10 +89,8 @@ func (s *Settings) normalizeProxy() error {
 		}
 		s.NPMURL = strings.TrimRight(u.Scheme+"://"+strings.ToLower(u.Host)+u.EscapedPath(), "/")
 	}
-	if s.NPMEmail = strings.TrimSpace(s.NPMEmail); s.NPMEmail != "" {
-		if a, err := mail.ParseAddress(s.NPMEmail); err != nil || a.Address != s.NPMEmail || len(s.NPMEmail) > 254 {
-			return fieldErr("npm_email", "npm_email must be an email address like admin@example.com")
-		}
+	if err := checkEmail("npm_email", &s.NPMEmail); err != nil {
+		return err
 	}
 	if len(s.NPMPassword) > 1024 {
 		return fieldErr("npm_password", "npm_password is too long")

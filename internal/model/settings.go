@@ -45,6 +45,14 @@ type Settings struct {
 	DeployTimeoutSeconds  int    // a deploy must be healthy within it
 	DrainTimeoutSeconds   int    // in-flight requests to a replaced container may take this long
 	RegistryWebhookSecret string // secret: never returned, never logged
+
+	// Certificates and HTTPS of the built-in proxy; read through ACME().
+	ACMEEnabled      bool   // certificates are obtained once a domain is set
+	ACMEEmail        string // the CA's contact; "" for none
+	ACMEDirectoryURL string // "": Let's Encrypt's production directory
+	HTTPSRedirect    bool
+	HSTS             bool
+	UIDomain         string // where the built-in proxy serves the UI and API over HTTPS
 }
 
 // SettingsPatch is a change to Settings: nil fields keep their value.
@@ -75,6 +83,13 @@ type SettingsPatch struct {
 	DeployTimeoutSeconds  *int    `json:"deploy_timeout_seconds"`
 	DrainTimeoutSeconds   *int    `json:"drain_timeout_seconds"`
 	RegistryWebhookSecret *string `json:"registry_webhook_secret"`
+
+	ACMEEnabled      *bool   `json:"acme_enabled"`
+	ACMEEmail        *string `json:"acme_email"`
+	ACMEDirectoryURL *string `json:"acme_directory_url"`
+	HTTPSRedirect    *bool   `json:"https_redirect"`
+	HSTS             *bool   `json:"hsts"`
+	UIDomain         *string `json:"ui_domain"`
 }
 
 // Apply returns s changed by p, normalised and validated. On error s is
@@ -103,6 +118,12 @@ func (p SettingsPatch) Apply(s Settings) (Settings, error) {
 	Patch(&n.DeployTimeoutSeconds, p.DeployTimeoutSeconds)
 	Patch(&n.DrainTimeoutSeconds, p.DrainTimeoutSeconds)
 	Patch(&n.RegistryWebhookSecret, p.RegistryWebhookSecret)
+	Patch(&n.ACMEEnabled, p.ACMEEnabled)
+	Patch(&n.ACMEEmail, p.ACMEEmail)
+	Patch(&n.ACMEDirectoryURL, p.ACMEDirectoryURL)
+	Patch(&n.HTTPSRedirect, p.HTTPSRedirect)
+	Patch(&n.HSTS, p.HSTS)
+	Patch(&n.UIDomain, p.UIDomain)
 	if p.TrustedProxies != nil {
 		for i, e := range *p.TrustedProxies {
 			if _, err := ParsePrefixes(e); err != nil || strings.Contains(e, ",") {
@@ -179,6 +200,9 @@ func (s *Settings) Normalize() error {
 		s.CloudflareZoneName = z
 	}
 	if err := s.normalizeDeploy(); err != nil {
+		return err
+	}
+	if err := s.normalizeACME(); err != nil {
 		return err
 	}
 	return s.normalizeProxy()
@@ -284,6 +308,13 @@ type SettingsView struct {
 	DeployTimeoutSeconds     int    `json:"deploy_timeout_seconds"`
 	DrainTimeoutSeconds      int    `json:"drain_timeout_seconds"`
 	RegistryWebhookSecretSet bool   `json:"registry_webhook_secret_set"`
+
+	ACMEEnabled      bool   `json:"acme_enabled"`
+	ACMEEmail        string `json:"acme_email"`
+	ACMEDirectoryURL string `json:"acme_directory_url"`
+	HTTPSRedirect    bool   `json:"https_redirect"`
+	HSTS             bool   `json:"hsts"`
+	UIDomain         string `json:"ui_domain"`
 }
 
 // View returns the settings as the API shows them, without secrets.
@@ -298,6 +329,8 @@ func (s Settings) View() SettingsView {
 		NPMForwardHost: s.NPMForwardHost, TrustedProxies: prefixList(s.TrustedProxies), ProxyAccessLog: s.ProxyAccessLog,
 		DockerPublishAddress: s.PublishAddress(), DeployTimeoutSeconds: int(s.DeployTimeout() / time.Second),
 		DrainTimeoutSeconds: s.DrainTimeoutSeconds, RegistryWebhookSecretSet: s.RegistryWebhookSecret != "",
+		ACMEEnabled: s.ACMEEnabled, ACMEEmail: s.ACMEEmail, ACMEDirectoryURL: s.DirectoryURL(),
+		HTTPSRedirect: s.HTTPSRedirect, HSTS: s.HSTS, UIDomain: s.UIDomain,
 	}
 }
 

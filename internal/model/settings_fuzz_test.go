@@ -11,11 +11,13 @@ import (
 // store holds them), and the zero value, which is not valid.
 var fuzzBases = []Settings{
 	{WildcardDNS: true, DNSTTL: 1, DNSDeleteGraceSeconds: 600, DNSSyncIntervalSeconds: 600,
-		DockerPublishAddress: "127.0.0.1", DeployTimeoutSeconds: 60, DrainTimeoutSeconds: 30},
+		DockerPublishAddress: "127.0.0.1", DeployTimeoutSeconds: 60, DrainTimeoutSeconds: 30,
+		ACMEEnabled: true, ACMEDirectoryURL: LetsEncryptProductionURL, HTTPSRedirect: true},
 	{InstallationID: "0123456789abcdef", Domain: "example.com", PublicIPv4: "203.0.113.10", PublicIPv6: "2001:db8::1",
 		DNSProvider: ProviderCloudflare, CloudflareAPIToken: "tok", CloudflareZoneID: "0123456789abcdef0123456789abcdef",
 		CloudflareZoneName: "example.com", DNSTTL: 300, CloudflareProxied: true, DNSSyncIntervalSeconds: 60,
-		DockerPublishAddress: "0.0.0.0", DeployTimeoutSeconds: 120, RegistryWebhookSecret: "0123456789abcdef"},
+		DockerPublishAddress: "0.0.0.0", DeployTimeoutSeconds: 120, RegistryWebhookSecret: "0123456789abcdef",
+		ACMEEmail: "admin@example.com", ACMEDirectoryURL: "https://127.0.0.1:14000/dir", HSTS: true, UIDomain: "dw.example.com"},
 	{},
 }
 
@@ -39,6 +41,10 @@ func FuzzSettingsPatchApply(f *testing.F) {
 		`{"domain":null}`, `{"DOMAIN":"x.example"}`,
 		`{"docker_publish_address":"::"}`, `{"docker_publish_address":"localhost"}`, `{"deploy_timeout_seconds":4}`,
 		`{"drain_timeout_seconds":-1}`, `{"registry_webhook_secret":"short"}`, `{"registry_webhook_secret":""}`,
+		`{"acme_enabled":false}`, `{"acme_email":"Admin <a@example.com>"}`, `{"acme_email":" a@example.com"}`,
+		`{"acme_directory_url":"HTTPS://Acme.Example/dir"}`, `{"acme_directory_url":"http://acme.example/dir"}`,
+		`{"acme_directory_url":"https://acme.example/a%2Fb"}`, `{"acme_directory_url":""}`,
+		`{"https_redirect":false,"hsts":true}`, `{"ui_domain":"DW.Example.com."}`, `{"ui_domain":"localhost"}`,
 	} {
 		for base := range fuzzBases {
 			f.Add([]byte(s), uint8(base))

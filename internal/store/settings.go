@@ -11,7 +11,8 @@ const settingsColumns = `installation_id, domain, public_ipv4, public_ipv6, wild
 	cloudflare_api_token, cloudflare_zone_id, cloudflare_zone_name, dns_ttl, cloudflare_proxied,
 	dns_delete_grace_seconds, dns_sync_interval_seconds,
 	proxy_provider, npm_url, npm_email, npm_password, npm_forward_host, trusted_proxies, proxy_access_log,
-	docker_publish_address, deploy_timeout_seconds, drain_timeout_seconds, registry_webhook_secret`
+	docker_publish_address, deploy_timeout_seconds, drain_timeout_seconds, registry_webhook_secret,
+	acme_enabled, acme_email, acme_directory_url, https_redirect, hsts, ui_domain`
 
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -24,7 +25,8 @@ func readSettings(ctx context.Context, q querier) (model.Settings, error) {
 		&s.CloudflareAPIToken, &s.CloudflareZoneID, &s.CloudflareZoneName, &s.DNSTTL, &s.CloudflareProxied,
 		&s.DNSDeleteGraceSeconds, &s.DNSSyncIntervalSeconds,
 		&s.ProxyProvider, &s.NPMURL, &s.NPMEmail, &s.NPMPassword, &s.NPMForwardHost, &s.TrustedProxies, &s.ProxyAccessLog,
-		&s.DockerPublishAddress, &s.DeployTimeoutSeconds, &s.DrainTimeoutSeconds, &s.RegistryWebhookSecret)
+		&s.DockerPublishAddress, &s.DeployTimeoutSeconds, &s.DrainTimeoutSeconds, &s.RegistryWebhookSecret,
+		&s.ACMEEnabled, &s.ACMEEmail, &s.ACMEDirectoryURL, &s.HTTPSRedirect, &s.HSTS, &s.UIDomain)
 	return s, mapErr(err)
 }
 
@@ -53,13 +55,15 @@ func (s *Store) UpdateSettings(ctx context.Context, change func(model.Settings) 
 			cloudflare_zone_name = ?, dns_ttl = ?, cloudflare_proxied = ?, dns_delete_grace_seconds = ?,
 			dns_sync_interval_seconds = ?, proxy_provider = ?, npm_url = ?, npm_email = ?, npm_password = ?,
 			npm_forward_host = ?, trusted_proxies = ?, proxy_access_log = ?, docker_publish_address = ?,
-			deploy_timeout_seconds = ?, drain_timeout_seconds = ?, registry_webhook_secret = ?, updated_at = ? WHERE id = 1`,
+			deploy_timeout_seconds = ?, drain_timeout_seconds = ?, registry_webhook_secret = ?, acme_enabled = ?,
+			acme_email = ?, acme_directory_url = ?, https_redirect = ?, hsts = ?, ui_domain = ?, updated_at = ? WHERE id = 1`,
 			updated.Domain, updated.PublicIPv4, updated.PublicIPv6, updated.WildcardDNS, updated.DNSProvider,
 			updated.CloudflareAPIToken, updated.CloudflareZoneID, updated.CloudflareZoneName, updated.DNSTTL,
 			updated.CloudflareProxied, updated.DNSDeleteGraceSeconds, updated.DNSSyncIntervalSeconds,
 			updated.ProxyProvider, updated.NPMURL, updated.NPMEmail, updated.NPMPassword, updated.NPMForwardHost,
 			updated.TrustedProxies, updated.ProxyAccessLog, updated.DockerPublishAddress, updated.DeployTimeoutSeconds,
-			updated.DrainTimeoutSeconds, updated.RegistryWebhookSecret, s.now())
+			updated.DrainTimeoutSeconds, updated.RegistryWebhookSecret, updated.ACMEEnabled, updated.ACMEEmail,
+			updated.ACMEDirectoryURL, updated.HTTPSRedirect, updated.HSTS, updated.UIDomain, s.now())
 		if err != nil {
 			return mapErr(err)
 		}

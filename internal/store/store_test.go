@@ -258,6 +258,35 @@ func TestSettingsUpdate(t *testing.T) {
 	}
 }
 
+// The HTTPS settings start as the migration sets them and are stored as
+// written.
+func TestHTTPSSettingsStored(t *testing.T) {
+	s, err := Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Settings(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.ACMEEnabled || got.ACMEEmail != "" || got.ACMEDirectoryURL != model.LetsEncryptProductionURL ||
+		!got.HTTPSRedirect || got.HSTS || got.UIDomain != "" {
+		t.Fatalf("defaults %+v", got)
+	}
+	_, want, err := s.UpdateSettings(t.Context(), func(v model.Settings) (model.Settings, error) {
+		v.ACMEEnabled, v.ACMEEmail, v.ACMEDirectoryURL = false, "admin@example.com", model.LetsEncryptStagingURL
+		v.HTTPSRedirect, v.HSTS, v.UIDomain = false, true, "dw.example.com"
+		return v, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored, _ := s.Settings(t.Context()); stored != want || stored.ACMEEnabled || !stored.HSTS || stored.UIDomain != "dw.example.com" {
+		t.Fatalf("stored %+v, want %+v", stored, want)
+	}
+}
+
 func TestProxyCRUD(t *testing.T) {
 	s, err := Open(t.Context(), t.TempDir())
 	if err != nil {
