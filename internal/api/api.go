@@ -31,8 +31,9 @@ type Deps struct {
 	Reconciler *reconcile.Reconciler // DNS syncs
 	Events     Publisher             // told what a handler saved
 	Routing    Routing
-	Deployer   Deployer // nil: deploys answer 502
-	Hooks      Hooks    // the registry watcher, for the push webhook
+	Deployer   Deployer     // nil: deploys answer 502
+	Hooks      Hooks        // the registry watcher, for the push webhook
+	Certs      Certificates // nil: no certificates
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (config DW_TRUSTED_PROXIES).
@@ -55,6 +56,7 @@ type Server struct {
 	routing      Routing
 	deployer     Deployer
 	hooks        Hooks
+	certs        Certificates
 	streams      chan struct{} // closed by EndStreams
 	endStreams   sync.Once
 	settingsMu   sync.Mutex // one settings change at a time
@@ -109,6 +111,9 @@ func (s *Server) routes() []route {
 
 		{pattern: "GET /api/events", handle: s.eventStream},
 
+		{pattern: "GET /api/certificates", handle: s.listCertificates},
+		{pattern: "POST /api/certificates/renew", handle: s.renewCertificates},
+
 		{pattern: "GET /api/instances", handle: s.listInstances},
 		{pattern: "GET /api/instances/{id}", handle: s.getInstance},
 		{pattern: "DELETE /api/instances/{id}", handle: s.deleteInstance},
@@ -145,6 +150,7 @@ func New(d Deps) *Server {
 		routing:      d.Routing,
 		deployer:     d.Deployer,
 		hooks:        d.Hooks,
+		certs:        d.Certs,
 		streams:      make(chan struct{}),
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -19,11 +19,14 @@ type instanceView struct {
 	Progress *docker.Progress `json:"progress,omitempty"` // of the last deploy, while the server runs
 	// CanRollback: an earlier image is kept to roll back to.
 	CanRollback bool `json:"can_rollback"`
+	// Certificate serves the FQDN over HTTPS; null when none is planned.
+	Certificate *certificateBadge `json:"certificate"`
 }
 
 func (s *Server) instanceView(in model.Instance, st model.Settings) instanceView {
 	v := instanceView{Instance: in, FQDN: in.FQDN(st.Domain), Route: s.routeStatus(model.KindInstance, in.ID),
 		CanRollback: in.PreviousImageID != ""}
+	v.Certificate = s.certificateOf(v.FQDN)
 	if s.deployer != nil {
 		if p, ok := s.deployer.Progress(in.ID); ok {
 			v.Progress = &p

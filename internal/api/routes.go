@@ -31,10 +31,12 @@ func (s *Server) routeStatus(kind string, id int64) proxy.Status {
 type proxyView struct {
 	model.Proxy
 	Route proxy.Status `json:"route"`
+	// Certificate serves the domain over HTTPS; null when none is planned.
+	Certificate *certificateBadge `json:"certificate"`
 }
 
 func (s *Server) proxyView(p model.Proxy) proxyView {
-	return proxyView{Proxy: p, Route: s.routeStatus(model.KindProxy, p.ID)}
+	return proxyView{Proxy: p, Route: s.routeStatus(model.KindProxy, p.ID), Certificate: s.certificateOf(p.Domain)}
 }
 
 // checkProxy asks whether a proxy's route answers: through the built-in

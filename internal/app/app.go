@@ -27,6 +27,7 @@ import (
 
 	"github.com/dockerwatcher/docker-watcher/internal/api"
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
+	"github.com/dockerwatcher/docker-watcher/internal/certs"
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/providers"
 	"github.com/dockerwatcher/docker-watcher/internal/docker"
@@ -127,6 +128,8 @@ type App struct {
 	Routes     *proxy.Syncer
 	Deployer   *docker.Deployer  // instances as containers
 	Watcher    *registry.Watcher // registries polled, push webhooks
+	Certs      *certs.Manager    // the built-in proxy's certificates
+	https      *https
 	API        *api.Server
 	Handler    http.Handler // the UI and the API
 }
@@ -201,7 +204,11 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 		st.Close()
 		return nil, err
 	}
-	a.API = api.New(api.Deps{Deployer: a.Deployer, Hooks: a.Watcher, Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
+	if err := a.newHTTPS(dnsProviders); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.API = api.New(api.Deps{Deployer: a.Deployer, Hooks: a.Watcher, Certs: a.Certs, Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
 		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies,
 		Routing: api.Routing{Status: a.Routes.Status, ProxyAddr: loopback(cfg.ProxyListen), TestNPM: testNPM}})
 	a.Handler = a.API
@@ -327,6 +334,12 @@ func (a *App) Run(ctx context.Context) error {
 		ln.Close()
 		return fmt.Errorf("listen on %s (--proxy-listen): %w", a.Config.ProxyListen, err)
 	}
+	tlsLn, err := net.Listen("tcp", a.Config.ProxyTLSListen)
+	if err != nil {
+		ln.Close()
+		proxyLn.Close()
+		return fmt.Errorf("listen on %s (--proxy-tls-listen): %w", a.Config.ProxyTLSListen, err)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	requests, endRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer endRequests()
@@ -343,6 +356,13 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { return a.Routes.Run(gctx) })
 	g.Go(func() error { return a.Deployer.Watch(gctx) })
 	g.Go(func() error { return a.Watcher.Run(gctx) })
+	g.Go(func() error { return a.https.run(gctx, proxyLn.Addr().String(), tlsLn.Addr().String()) })
+	g.Go(func() error {
+		if err := a.Proxy.ServeTLS(tlsLn, a.Certs.GetCertificate); err != nil {
+			return fmt.Errorf("serve the proxy's HTTPS: %w", err)
+		}
+		return nil
+	})
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve: %w", err)
@@ -375,7 +395,7 @@ func (a *App) Run(ctx context.Context) error {
 		return nil
 	})
 	a.Log.Info("serving the UI and API", slog.String("url", "http://"+displayAddr(ln.Addr().String())),
-		slog.String("proxy", displayAddr(proxyLn.Addr().String())))
+		slog.String("proxy", displayAddr(proxyLn.Addr().String())), slog.String("proxy_tls", displayAddr(tlsLn.Addr().String())))
 	return g.Wait()
 }
 

@@ -30,8 +30,9 @@ type Options struct {
 	// propagated; empty: the zone's authoritative servers
 	// (DW_ACME_DNS_RESOLVERS).
 	Resolvers []string
-	// HTTPAddr is where the built-in proxy serves plain HTTP
-	// (--proxy-listen), which answers HTTP-01 through HTTPChallenge.
+	// HTTPAddr is where the built-in proxy serves plain HTTP (the address
+	// --proxy-listen bound), which answers HTTP-01 through HTTPChallenge;
+	// SetHTTPAddr sets it once the proxy listens.
 	HTTPAddr string
 	// Roots verify the ACME server's TLS; nil: the system's roots (which
 	// honour SSL_CERT_FILE).
@@ -65,9 +66,10 @@ type Manager struct {
 	cur     atomic.Pointer[setup]
 	allowed atomic.Pointer[map[string]bool] // the HTTP-01 names: on-demand issuance only for these
 
-	mu     sync.Mutex // Apply, Renew, Close
-	cancel context.CancelFunc
-	closed bool
+	mu       sync.Mutex // Apply, Renew, Close, httpAddr
+	httpAddr string
+	cancel   context.CancelFunc
+	closed   bool
 
 	stateMu sync.Mutex
 	states  map[string]*nameState
@@ -99,7 +101,7 @@ func New(o Options) (*Manager, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	m := &Manager{o: o, log: o.Log.With("component", "certs"), states: map[string]*nameState{},
+	m := &Manager{o: o, log: o.Log.With("component", "certs"), states: map[string]*nameState{}, httpAddr: o.HTTPAddr,
 		storage: &certmagic.FileStorage{Path: filepath.Join(o.DataDir, "certs")}}
 	m.allowed.Store(&map[string]bool{})
 	if o.DNS != nil {
@@ -116,6 +118,14 @@ func New(o Options) (*Manager, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// SetHTTPAddr is the address the proxy's plain HTTP listens on, for the
+// configurations made from now on.
+func (m *Manager) SetHTTPAddr(addr string) {
+	m.mu.Lock()
+	m.httpAddr = addr
+	m.mu.Unlock()
 }
 
 // configForCert is the configuration that renews a cached certificate.
@@ -221,12 +231,12 @@ func (m *Manager) newSetup(c Config) (*setup, error) {
 	if c.DirectoryURL == "" {
 		return nil, errors.New("certs: no ACME directory URL")
 	}
-	host, port, err := net.SplitHostPort(m.o.HTTPAddr)
+	host, port, err := net.SplitHostPort(m.httpAddr)
 	if err != nil {
-		return nil, fmt.Errorf("certs: the proxy's HTTP address %q: %w", m.o.HTTPAddr, err)
+		return nil, fmt.Errorf("certs: the proxy's HTTP address %q: %w", m.httpAddr, err)
 	}
 	httpPort, err := strconv.Atoi(port)
-	if err != nil {
+	if err != nil || httpPort == 0 {
 		return nil, fmt.Errorf("certs: the proxy's HTTP port %q: %w", port, err)
 	}
 	s := &setup{email: c.Email, directory: c.DirectoryURL, dns01: slices.Clone(c.Plan.DNS01)}

@@ -184,3 +184,24 @@ func (x *metrics) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 }
+
+// For is the planned certificate that serves name: its own, or the
+// wildcard's (the apex's for the domain itself).
+func (m *Manager) For(name string) (Status, bool) {
+	name = normalize(name)
+	var wildcard string
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		wildcard = "*" + name[i:]
+	}
+	var found Status
+	ok := false
+	for _, s := range m.Status() {
+		switch s.Names[0] {
+		case name:
+			return s, true
+		case wildcard:
+			found, ok = s, true
+		}
+	}
+	return found, ok
+}

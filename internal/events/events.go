@@ -25,6 +25,9 @@ const (
 	DNSSynced Kind = "dns_synced"
 	// InstanceProgress: a deploy of an instance reached a new step.
 	InstanceProgress Kind = "instance_progress"
+	// CertificatesChanged: a certificate was obtained, renewed or failed,
+	// or the planned ones changed.
+	CertificatesChanged Kind = "certificates_changed"
 )
 
 // Event is one change.

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/dockerwatcher/docker-watcher/internal/certs"
+)
+
+// Certificates is the certificate manager as the API sees it.
+type Certificates interface {
+	Enabled() bool
+	Status() []certs.Status
+	For(name string) (certs.Status, bool)
+	Renew() error
+}
+
+// certificateBadge is the certificate of one consumer's name.
+type certificateBadge struct {
+	State    string `json:"state"`
+	NotAfter string `json:"not_after,omitempty"`
+}
+
+// certificateOf is the state of the certificate serving name, or nil
+// when none is planned.
+func (s *Server) certificateOf(name string) *certificateBadge {
+	if s.certs == nil || name == "" {
+		return nil
+	}
+	c, ok := s.certs.For(name)
+	if !ok {
+		return nil
+	}
+	b := &certificateBadge{State: c.State}
+	if c.NotAfter != nil {
+		b.NotAfter = c.NotAfter.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	return b
+}
+
+type certificatesResponse struct {
+	Enabled      bool           `json:"enabled"`
+	Certificates []certs.Status `json:"certificates"`
+}
+
+func (s *Server) listCertificates(w http.ResponseWriter, _ *http.Request) error {
+	out := certificatesResponse{Certificates: []certs.Status{}}
+	if s.certs != nil {
+		out.Enabled, out.Certificates = s.certs.Enabled(), s.certs.Status()
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// renewCertificates renews every planned certificate now, in the
+// background; their states follow in GET /api/certificates and on the
+// event stream.
+func (s *Server) renewCertificates(w http.ResponseWriter, _ *http.Request) error {
+	if s.certs == nil || !s.certs.Enabled() {
+		return errorf(http.StatusConflict, "", "HTTPS is off: set a domain and enable ACME first")
+	}
+	if err := s.certs.Renew(); err != nil {
+		return errorf(http.StatusConflict, "", "%s", err.Error())
+	}
+	return writeJSON(w, http.StatusAccepted, map[string]bool{"started": true})
+}
