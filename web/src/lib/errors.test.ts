@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from './api/client';
-import { describeError, errorMessage, fieldErrorsFrom, handleError, loginErrorMessage } from './errors';
+import { describeError, errorMessage, fieldErrorsFrom, handleError, loginErrorMessage, withoutErrors } from './errors';
 import { toasts } from './toast.svelte';
 
 beforeEach(() => toasts.clear());
@@ -14,6 +14,20 @@ describe('fieldErrorsFrom', () => {
 	it('ignores a field the form does not have', () => {
 		const err = new ApiError(400, 'bad zone', 'cloudflare_zone_id');
 		expect(fieldErrorsFrom(err, ['domain'])).toEqual({});
+	});
+});
+
+describe('withoutErrors', () => {
+	it('leaves out the errors of the changed fields', () => {
+		const errors = { domain: 'bad', npm_url: 'worse', dns_ttl: 'no' };
+		expect(withoutErrors(errors, 'domain', 'dns_ttl')).toEqual({ npm_url: 'worse' });
+		expect(errors).toEqual({ domain: 'bad', npm_url: 'worse', dns_ttl: 'no' });
+	});
+
+	it('gives the same object when none of them has an error', () => {
+		const errors = { domain: 'bad' };
+		expect(withoutErrors(errors, 'npm_url')).toBe(errors);
+		expect(withoutErrors(errors)).toBe(errors);
 	});
 });
 

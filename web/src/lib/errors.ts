@@ -39,6 +39,17 @@ export interface DescribedError {
 }
 
 /**
+ * The errors without those of `fields` (the user changed them): the same
+ * object when it has none of them, so that nothing is redrawn.
+ */
+export function withoutErrors(errors: FieldErrors, ...fields: string[]): FieldErrors {
+	if (!fields.some((f) => f in errors)) return errors;
+	const next = { ...errors };
+	for (const f of fields) delete next[f];
+	return next;
+}
+
+/**
  * Sort an error for a form whose inputs are `fields`. A 401 or an aborted
  * request gives nothing to show: the user is being sent to the login page,
  * or left the page.

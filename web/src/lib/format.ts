@@ -32,6 +32,18 @@ export function stateBadge(table: Readonly<Record<string, StateBadge>>, state: s
 	return { label: state.replace(/_/g, ' '), tone: 'neutral', description: '' };
 }
 
+/** A state's badge with its classes. */
+export interface BadgeView extends StateBadge {
+	/** The badge's classes, e.g. "badge tone-ok". */
+	className: string;
+}
+
+/** stateBadge with the badge's classes. */
+export function badgeView(table: Readonly<Record<string, StateBadge>>, state: string): BadgeView {
+	const badge = stateBadge(table, state);
+	return { ...badge, className: `badge tone-${badge.tone}` };
+}
+
 /** The colour of an instance's status badge. */
 export function statusTone(status: InstanceStatus | string): Tone {
 	switch (status) {

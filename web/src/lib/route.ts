@@ -1,6 +1,6 @@
 /** Pure logic of the routes of proxies and instances: state badges, route checks. */
 
-import { stateBadge, type StateBadge } from './format';
+import { badgeView, type BadgeView, type StateBadge } from './format';
 import type { RouteCheck, RouteState } from './types/proxy';
 
 const STATES: Record<RouteState, StateBadge> = {
@@ -17,15 +17,9 @@ const STATES: Record<RouteState, StateBadge> = {
 	none: { label: 'No route', tone: 'neutral', description: 'Not routed: no domain is set, or another proxy or instance has the name.' }
 };
 
-export interface RouteStateView extends StateBadge {
-	/** The badge's classes, e.g. "badge tone-ok". */
-	className: string;
-}
-
 /** A route state for people: label, colour and meaning; an unknown state readable as it is. */
-export function routeState(state: RouteState | string): RouteStateView {
-	const badge = stateBadge(STATES, state);
-	return { ...badge, className: `badge tone-${badge.tone}` };
+export function routeState(state: RouteState | string): BadgeView {
+	return badgeView(STATES, state);
 }
 
 /** The router for people. */

@@ -1,5 +1,6 @@
 /** Test data factories: a valid object with overrides. */
 import { afterEach, beforeEach, vi } from 'vitest';
+import type { Certificate } from '$lib/types/certificate';
 import type { DnsRecord, DnsRecordList, DnsSyncReport } from '$lib/types/dns';
 import type { Instance } from '$lib/types/instance';
 import type { Proxy } from '$lib/types/proxy';
@@ -72,6 +73,26 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
 		npm_forward_host: '',
 		trusted_proxies: [],
 		proxy_access_log: false,
+		acme_enabled: true,
+		acme_email: '',
+		acme_directory_url: 'https://acme-v02.api.letsencrypt.org/directory',
+		https_redirect: true,
+		hsts: false,
+		ui_domain: '',
+		...overrides
+	};
+}
+
+export function makeCertificate(overrides: Partial<Certificate> = {}): Certificate {
+	return {
+		names: ['*.example.com', 'example.com'],
+		challenge: 'dns-01',
+		issuer: "Let's Encrypt",
+		not_before: '2026-11-27T21:00:00Z',
+		not_after: '2027-02-25T21:00:00Z',
+		state: 'valid',
+		last_error: '',
+		renewal_at: '2027-01-26T21:00:00Z',
 		...overrides
 	};
 }

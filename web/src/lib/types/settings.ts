@@ -26,6 +26,18 @@ export interface Settings {
 	/** CIDRs, canonical ("127.0.0.1" is answered "127.0.0.1/32"); X-Forwarded-* is kept only from these. */
 	trusted_proxies: string[];
 	proxy_access_log: boolean;
+	/** Certificates are obtained once a domain is set too. */
+	acme_enabled: boolean;
+	/** The CA's contact; "" for none. */
+	acme_email: string;
+	/** The CA's ACME directory (Let's Encrypt production by default). */
+	acme_directory_url: string;
+	/** HTTP to a name with a certificate is redirected to HTTPS. */
+	https_redirect: boolean;
+	/** Strict-Transport-Security is sent over HTTPS. */
+	hsts: boolean;
+	/** Where the built-in proxy serves the UI and API over HTTPS, e.g. "dw.example.com"; "" for none. */
+	ui_domain: string;
 }
 
 export type DnsProvider = '' | 'cloudflare';
@@ -53,6 +65,14 @@ export interface SettingsUpdate {
 	/** At most 64 entries, each a CIDR or an address. */
 	trusted_proxies?: string[];
 	proxy_access_log?: boolean;
+	acme_enabled?: boolean;
+	/** One bare address, or "" for none. */
+	acme_email?: string;
+	/** An https address; "" is the default (Let's Encrypt production). */
+	acme_directory_url?: string;
+	https_redirect?: boolean;
+	hsts?: boolean;
+	ui_domain?: string;
 }
 
 /**
