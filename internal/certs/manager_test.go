@@ -13,6 +13,7 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/dockerwatcher/docker-watcher/internal/certs/pebbletest"
 )
@@ -269,5 +270,44 @@ func TestUnreachableCAShowsTheError(t *testing.T) {
 	s := waitState(t, m, "blog.example.org", StateError, 30*time.Second)
 	if !strings.Contains(s.LastError, dead) && !strings.Contains(s.LastError, "connect") {
 		t.Fatalf("the error does not say the CA is unreachable: %q", s.LastError)
+	}
+}
+
+// A certificate near its expiry is renewed in the background (Pebble
+// issues 30-second certificates here; the renewal check runs every
+// second): a new certificate is served, and the renewal is counted.
+func TestRenewalNearExpiry(t *testing.T) {
+	cs := newChallengeServer(t)
+	p := pebbletest.Start(t, pebbletest.Options{DNSServer: addressDNS(t), HTTPPort: cs.port(t), CertificateValidity: 30 * time.Second})
+	m := newManager(t, t.TempDir(), p, cs, func(o *Options) { o.RenewCheckInterval = time.Second })
+	if err := m.Apply(t.Context(), Config{DirectoryURL: p.DirectoryURL(), Plan: Plan{HTTP01: []string{"blog.example.org"}}}); err != nil {
+		t.Fatal(err)
+	}
+	front := tlsFront(t, m)
+	roots := p.IssuerRoots(t)
+	first, err := handshake(front, "blog.example.org", roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := waitState(t, m, "blog.example.org", StateValid, 10*time.Second)
+	if !s.RenewalAt.Before(*s.NotAfter) || !s.RenewalAt.After(*s.NotBefore) {
+		t.Fatalf("renewal at %v, outside %v..%v", s.RenewalAt, s.NotBefore, s.NotAfter)
+	}
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		leaf, err := handshake(front, "blog.example.org", roots)
+		if err == nil && leaf.SerialNumber.Cmp(first.SerialNumber) != 0 {
+			if !leaf.NotAfter.After(first.NotAfter) {
+				t.Fatalf("the renewed certificate ends %v, the first %v", leaf.NotAfter, first.NotAfter)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not renewed before %v (first ends %v): %v %+v", deadline, first.NotAfter, err, m.Status())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := testutil.ToFloat64(m.metrics.obtained.WithLabelValues("renewal")); n < 1 {
+		t.Fatalf("%v renewals counted", n)
 	}
 }
