@@ -7,7 +7,7 @@ set -euo pipefail
 bin=${1:-bin/docker-watcher}
 limit_kb=${DW_IDLE_RSS_LIMIT_KB:-40960}
 dir=$(mktemp -d)
-DW_ADMIN_PASSWORD=idle-memory-bench "$bin" serve --listen 127.0.0.1:0 --proxy-listen 127.0.0.1:0 --proxy-tls-listen 127.0.0.1:0 \
+DW_ACME=off DW_ADMIN_PASSWORD=idle-memory-bench "$bin" serve --listen 127.0.0.1:0 --proxy-listen 127.0.0.1:0 --proxy-tls-listen 127.0.0.1:0 \
   --data "$dir/data" >"$dir/log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT

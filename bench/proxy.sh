@@ -209,7 +209,7 @@ case $target in
     proxy_port=$(free_port)
     password=proxy-bench-$RANDOM$RANDOM
     DW_DATA="$dir/dw-data" DW_LISTEN=127.0.0.1:$dw_port DW_PROXY_LISTEN=127.0.0.1:$proxy_port \
-      DW_PROXY_TLS_LISTEN=127.0.0.1:$(free_port) DW_ADMIN_PASSWORD=$password DW_LOG_LEVEL=warn \
+      DW_PROXY_TLS_LISTEN=127.0.0.1:$(free_port) DW_ACME=off DW_ADMIN_PASSWORD=$password DW_LOG_LEVEL=warn \
       "$bin" serve >"$dir/dw.log" 2>&1 &
     pids+=($!)
     base=http://127.0.0.1:$dw_port

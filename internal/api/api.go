@@ -38,6 +38,9 @@ type Deps struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (config DW_TRUSTED_PROXIES).
 	TrustedProxies []netip.Prefix
+	// ProxySecret is what the built-in proxy sends in ProxyHeader on the
+	// UI's route; "" when it does not route the UI.
+	ProxySecret string
 }
 
 // Server serves the HTTP API and the web UI.
@@ -47,8 +50,10 @@ type Server struct {
 	log     *slog.Logger
 	limits  *auth.Limiter // failed logins, per user name and client address
 	trusted []netip.Prefix
-	handler http.Handler
-	metrics http.Handler
+	// proxySecret proves a request came through the built-in proxy.
+	proxySecret string
+	handler     http.Handler
+	metrics     http.Handler
 
 	dnsProviders ProviderFactory
 	reconciler   *reconcile.Reconciler
@@ -138,11 +143,12 @@ func (s *Server) routes() []route {
 // New builds the server and its route table.
 func New(d Deps) *Server {
 	s := &Server{
-		store:   d.Store,
-		auth:    d.Auth,
-		log:     d.Log,
-		limits:  auth.NewLimiter(),
-		trusted: d.TrustedProxies,
+		store:       d.Store,
+		auth:        d.Auth,
+		log:         d.Log,
+		limits:      auth.NewLimiter(),
+		trusted:     d.TrustedProxies,
+		proxySecret: d.ProxySecret,
 
 		dnsProviders: d.DNS,
 		reconciler:   d.Reconciler,

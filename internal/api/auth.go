@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"math"
@@ -179,7 +180,7 @@ func logName(name string) string {
 // right-most address that is not a trusted proxy.
 func (s *Server) clientIP(r *http.Request) string {
 	peer := peerAddr(r)
-	if !s.trustedProxy(peer) {
+	if !s.trustedPeer(r) {
 		return peer
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
@@ -200,7 +201,25 @@ func (s *Server) clientIP(r *http.Request) string {
 // trusted proxy says the client's was (X-Forwarded-Proto: https).
 func (s *Server) viaTLS(r *http.Request) bool {
 	return r.TLS != nil ||
-		s.trustedProxy(peerAddr(r)) && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")
+		s.trustedPeer(r) && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")
+}
+
+// ProxyHeader carries the secret with which the built-in proxy marks the
+// requests it routes to the UI (settings.ui_domain).
+const ProxyHeader = "X-Docker-Watcher-Proxy"
+
+// trustedPeer tells whether the connection's other end is a proxy whose
+// X-Forwarded-* are believed: one of DW_TRUSTED_PROXIES, or our own
+// built-in proxy on this machine, proven by its secret.
+func (s *Server) trustedPeer(r *http.Request) bool {
+	peer := peerAddr(r)
+	if s.trustedProxy(peer) {
+		return true
+	}
+	got := r.Header.Get(ProxyHeader)
+	a, err := netip.ParseAddr(peer)
+	return s.proxySecret != "" && got != "" && err == nil && a.Unmap().IsLoopback() &&
+		subtle.ConstantTimeCompare([]byte(got), []byte(s.proxySecret)) == 1
 }
 
 func (s *Server) trustedProxy(ip string) bool {

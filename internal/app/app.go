@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -186,7 +188,10 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 	dnsProviders := providers.Factory(providers.Options{CloudflareAPIURL: cfg.CloudflareAPIURL})
 	// The router first: a route must exist before DNS points at it.
 	a.Proxy = builtin.New(builtin.Options{TrustedProxies: cfg.TrustedProxies, Log: a.Log, Metrics: a.Metrics})
+	secret := rand.Text()
+	ui := &url.URL{Scheme: "http", Host: loopback(cfg.Listen)}
 	a.Routes = &proxy.Syncer{Store: st, Builtin: a.Proxy, Log: a.Log, Open: openNPM, URL: routeURL(cfg.ProxyListen),
+		UI: ui, UIHeader: map[string]string{api.ProxyHeader: secret},
 		Resync: o.routeResync, Retry: o.routeResync,
 		Configure: func(c model.ProxyConfig) {
 			// DW_TRUSTED_PROXIES (in front of everything) and the setting's.
@@ -209,7 +214,7 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 		return nil, err
 	}
 	a.API = api.New(api.Deps{Deployer: a.Deployer, Hooks: a.Watcher, Certs: a.Certs, Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
-		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies,
+		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies, ProxySecret: secret,
 		Routing: api.Routing{Status: a.Routes.Status, ProxyAddr: loopback(cfg.ProxyListen), TestNPM: testNPM}})
 	a.Handler = a.API
 	return a, nil

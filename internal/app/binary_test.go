@@ -50,12 +50,18 @@ func TestMain(m *testing.M) {
 }
 
 // startBinary is startAt through the real binary: `docker-watcher serve`
-// in a process of its own, stopped with SIGTERM by its pid.
+// in a process of its own, stopped with SIGTERM by its pid. ACME is off
+// (DW_ACME=off) unless cfg.ACME is set and the test says where its CA is
+// (DW_ACME_TEST_CA: Pebble's directory, so that the default, Let's
+// Encrypt, is never asked).
 func startBinary(t *testing.T, cfg config.Config, logs *lockedBuffer) (url string, stop func() error) {
 	t.Helper()
 	cmd := exec.Command(buildBinary(t), "serve", "--listen", cfg.Listen, "--proxy-listen", cfg.ProxyListen,
 		"--proxy-tls-listen", cfg.ProxyTLSListen, "--data", cfg.DataDir, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "DW_ADMIN_PASSWORD="+cfg.AdminPassword)
+	if !cfg.ACME || os.Getenv("DW_ACME_TEST_CA") == "" {
+		cmd.Env = append(cmd.Env, "DW_ACME=off")
+	}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -71,6 +71,9 @@ func notify(c chan struct{}) {
 
 // run applies the plan at start and after every change, until ctx ends.
 func (h *https) run(ctx context.Context, httpAddr, tlsAddr string) error {
+	if !h.a.Config.ACME {
+		h.a.Log.Info("certificates: ACME is off (DW_ACME=off): HTTPS serves no certificate")
+	}
 	h.m.SetHTTPAddr(loopback(httpAddr))
 	if _, p, err := net.SplitHostPort(tlsAddr); err == nil {
 		n, _ := strconv.Atoi(p)
@@ -113,10 +116,7 @@ func (h *https) apply(ctx context.Context) error {
 	for _, c := range consumer.List(instances, proxies, st, time.Now()) {
 		names = append(names, c.FQDN)
 	}
-	if acme.UIDomain != "" {
-		names = append(names, acme.UIDomain)
-	}
-	plan := certs.Want(certs.Input{Enabled: acme.Enabled, Domain: acme.Domain, Builtin: st.Proxy().Router == model.RouterBuiltin,
+	plan := certs.Want(certs.Input{Enabled: acme.Enabled && h.a.Config.ACME, Domain: acme.Domain, Builtin: st.Proxy().Router == model.RouterBuiltin,
 		Managed: st.Managed(), Names: names})
 	h.mu.Lock()
 	h.names = names

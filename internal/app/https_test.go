@@ -1,13 +1,13 @@
 package app
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -59,6 +59,7 @@ func newHTTPSEnv(t *testing.T) *httpsEnv {
 	t.Setenv("SSL_CERT_FILE", e.pebble.ServerRootFile())
 	t.Setenv("DW_CLOUDFLARE_API_URL", e.emu.URL)
 	t.Setenv("DW_ACME_DNS_RESOLVERS", e.dnsAddr)
+	t.Setenv("DW_ACME_TEST_CA", e.pebble.DirectoryURL()) // startBinary leaves ACME on
 	e.start()
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -101,20 +102,31 @@ func (e *httpsEnv) waitCert(name, state string, limit time.Duration) certJSON {
 	return c
 }
 
-// client speaks HTTPS to the proxy's TLS port for any name, trusting
-// Pebble's root only.
+// client speaks HTTPS to the proxy's TLS port for name, trusting Pebble's
+// root only. Its requests go to 127.0.0.1 (see request), never through a
+// name lookup.
 func (e *httpsEnv) client(name string) *http.Client {
 	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		TLSClientConfig:   &tls.Config{RootCAs: e.roots, ServerName: name, MinVersion: tls.VersionTLS12},
 		ForceAttemptHTTP2: true,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "tcp", e.cfg.ProxyTLSListen)
-		},
 	}}
 }
 
+// request is a request for name and path to the proxy's TLS address.
+func (e *httpsEnv) request(method, name, path, body string) *http.Request {
+	req, err := http.NewRequest(method, "https://"+e.cfg.ProxyTLSListen+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Host = name
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
 func (e *httpsEnv) get(name, path string) (*http.Response, string, error) {
-	res, err := e.client(name).Get("https://" + name + path)
+	res, err := e.client(name).Do(e.request("GET", name, path, ""))
 	if err != nil {
 		return nil, "", err
 	}
@@ -212,10 +224,9 @@ func TestHTTPSWildcardThroughDNS01(t *testing.T) {
 	if !slices.Contains(leaf.DNSNames, "*.example.com") {
 		t.Fatalf("served %v", leaf.DNSNames)
 	}
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	req, _ := http.NewRequest("GET", "http://"+e.cfg.ProxyListen+"/path?q=1", nil)
 	req.Host = "web.example.com"
-	res, err := noFollow.Do(req)
+	res, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,12 +320,84 @@ func TestHTTPSPerNameThroughHTTP01(t *testing.T) {
 	}
 }
 
-// proxyGet asks the proxy's plain HTTP for host and path.
+// With ui_domain set, the UI and API answer at that name through the
+// built-in proxy over HTTPS, with its DNS record and certificate like any
+// consumer: a login there sets a Secure cookie, which then works; the
+// login limit sees the client's address, not the proxy's.
+func TestUIDomainOverHTTPS(t *testing.T) {
+	e := newHTTPSEnv(t)
+	if code := call(t, e.c, "PUT", e.url+"/api/settings", fmt.Sprintf(`{"domain":"example.com","public_ipv4":"127.0.0.1","wildcard_dns":false,
+		"dns_provider":"cloudflare","cloudflare_api_token":%q,"cloudflare_zone_id":%q,"acme_directory_url":%q,"ui_domain":"dw.example.com"}`,
+		cftest.Token, e.zone.ID, e.pebble.DirectoryURL()), nil); code != 200 {
+		t.Fatalf("settings: %d", code)
+	}
+	e.waitCert("*.example.com", "valid", 2*time.Minute)
+	waitFor(t, 30*time.Second, "the UI's DNS record", func() bool {
+		for _, r := range e.emu.Records(e.zone.ID) {
+			if r.Name == "dw.example.com" && r.Type == "A" && r.Content == "127.0.0.1" {
+				return true
+			}
+		}
+		return false
+	})
+
+	c := e.client("dw.example.com")
+	jar, _ := cookiejar.New(nil)
+	c.Jar = jar
+	res, err := c.Do(e.request("POST", "dw.example.com", "/api/auth/login", fmt.Sprintf(`{"username":"admin","password":%q}`, e.cfg.AdminPassword)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || len(res.Cookies()) == 0 || !res.Cookies()[0].Secure {
+		t.Fatalf("login over HTTPS at the UI's name: %d, cookies %v", res.StatusCode, res.Header.Values("Set-Cookie"))
+	}
+	res, err = c.Do(e.request("GET", "dw.example.com", "/api/auth/me", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.ProtoMajor != 2 {
+		t.Fatalf("me with the Secure cookie: %s %d", res.Proto, res.StatusCode)
+	}
+	res, err = c.Do(e.request("GET", "dw.example.com", "/", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), "_app/immutable") {
+		t.Fatalf("the UI at its name: %d", res.StatusCode)
+	}
+	// Plain HTTP at the UI's name goes to HTTPS (the password never
+	// travels in the clear).
+	if code, _ := proxyGet(t, e.cfg.ProxyListen, "dw.example.com", "/"); code != http.StatusPermanentRedirect {
+		t.Fatalf("plain HTTP at the UI's name: %d", code)
+	}
+	// A login over the plain --listen keeps a cookie without Secure (the
+	// local address is not HTTPS), and the header that proves our proxy
+	// is not believed from anyone else.
+	req, _ := http.NewRequest("POST", e.url+"/api/auth/login", strings.NewReader(fmt.Sprintf(`{"username":"admin","password":%q}`, e.cfg.AdminPassword)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	req.Header.Set("X-Docker-Watcher-Proxy", "a-guess")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || len(res.Cookies()) == 0 || res.Cookies()[0].Secure {
+		t.Fatalf("login over plain HTTP with made-up headers: %d %v", res.StatusCode, res.Header.Values("Set-Cookie"))
+	}
+}
+
+// proxyGet asks the proxy's plain HTTP for host and path. Redirects are
+// not followed: they name hosts that only the proxy knows.
 func proxyGet(t *testing.T, addr, host, path string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
 	req.Host = host
-	res, err := http.DefaultClient.Do(req)
+	res, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,6 +405,9 @@ func proxyGet(t *testing.T, addr, host, path string) (int, string) {
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
 }
+
+var noRedirects = &http.Client{Timeout: 30 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 func tlsPort(cfg config.Config) string {
 	_, p, _ := net.SplitHostPort(cfg.ProxyTLSListen)

@@ -28,6 +28,10 @@ type Config struct {
 	CloudflareAPIURL string // Cloudflare API base URL override (emulator)
 	LogLevel         string // debug, info, warn, error
 	LogFormat        string // text or json
+	// ACME allows certificates from an ACME CA (DW_ACME=off forbids them
+	// whatever the settings say: for set-ups where something else does
+	// TLS, and for tests, which must not reach a CA on the internet).
+	ACME bool
 	// ACMEResolvers (host:port) check DNS-01 propagation instead of the
 	// zone's authoritative servers (DW_ACME_DNS_RESOLVERS; tests,
 	// split-horizon set-ups).
@@ -44,6 +48,7 @@ func Default() Config {
 		Listen:         "127.0.0.1:8080",
 		ProxyListen:    "127.0.0.1:8081",
 		ProxyTLSListen: "127.0.0.1:8443",
+		ACME:           true,
 		DataDir:        "./data",
 		LogLevel:       "info",
 		LogFormat:      "text",
@@ -76,6 +81,13 @@ func Parse(name string, args []string, getenv func(string) string, output io.Wri
 	// show in a process listing.
 	c.AdminPassword = getenv("DW_ADMIN_PASSWORD")
 	c.CloudflareAPIURL = getenv("DW_CLOUDFLARE_API_URL")
+	switch v := getenv("DW_ACME"); v {
+	case "", "on":
+	case "off":
+		c.ACME = false
+	default:
+		return c, fmt.Errorf("DW_ACME %q: want on or off", v)
+	}
 	for _, r := range strings.Split(getenv("DW_ACME_DNS_RESOLVERS"), ",") {
 		if r = strings.TrimSpace(r); r != "" {
 			c.ACMEResolvers = append(c.ACMEResolvers, r)
@@ -150,6 +162,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("listen", c.Listen),
 		slog.String("proxy_listen", c.ProxyListen),
 		slog.String("proxy_tls_listen", c.ProxyTLSListen),
+		slog.Bool("acme", c.ACME),
 		slog.Any("acme_dns_resolvers", c.ACMEResolvers),
 		slog.String("data", c.DataDir),
 		slog.String("admin_password", mask(c.AdminPassword)),

@@ -35,8 +35,9 @@ type Consumer struct {
 func (c Consumer) Active() bool { return c.GraceUntil.IsZero() }
 
 // List returns the consumers of instances and proxies: instances that run
-// with a proxy route, stopped ones still within the grace period, and every
-// standalone proxy, in that order.
+// with a proxy route, stopped ones still within the grace period, every
+// standalone proxy, and the UI's own name when the built-in proxy serves
+// it (settings.ui_domain), in that order.
 func List(instances []model.Instance, proxies []model.Proxy, s model.Settings, now time.Time) []Consumer {
 	var out []Consumer
 	grace := time.Duration(s.DNSDeleteGraceSeconds) * time.Second
@@ -65,6 +66,9 @@ func List(instances []model.Instance, proxies []model.Proxy, s model.Settings, n
 	for _, p := range proxies {
 		out = append(out, Consumer{Kind: model.KindProxy, ID: p.ID, Name: p.Domain, FQDN: p.Domain,
 			Target: Target{Scheme: p.ForwardScheme, Host: p.ForwardHost, Port: p.ForwardPort}})
+	}
+	if s.UIDomain != "" && s.Proxy().Router == model.RouterBuiltin {
+		out = append(out, Consumer{Kind: model.KindUI, Name: s.UIDomain, FQDN: s.UIDomain})
 	}
 	return out
 }

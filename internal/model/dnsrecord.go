@@ -14,6 +14,7 @@ const (
 const (
 	KindInstance = "instance"
 	KindProxy    = "proxy"
+	KindUI       = "ui" // settings.ui_domain: the UI and API through the built-in proxy
 )
 
 // DNSRecord is a row of dns_records: a record Docker Watcher owns (or is

@@ -33,9 +33,12 @@ const (
 type Route struct {
 	Host   string   // normalised FQDN: lower case, punycode, no trailing dot
 	Target *url.URL // scheme://host:port
-	Kind   string   // model.KindInstance or model.KindProxy
+	Kind   string   // model.KindInstance, model.KindProxy or model.KindUI
 	ID     int64
 	State  State
+	// Header is set on every request of the route: the UI route's proof
+	// that a request came through this proxy.
+	Header map[string]string
 }
 
 // Router serves a route table. Apply is given the whole table each time.

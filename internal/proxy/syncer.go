@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,6 +63,11 @@ type Syncer struct {
 	Open func(c model.NPMConfig, owned map[string]int) (Router, error)
 	// URL is the address a route's host is reached at through router.
 	URL func(router, host string) string
+	// UI is where the UI and API listen (http://host:port of --listen):
+	// the built-in proxy routes settings.ui_domain there, each request
+	// carrying UIHeader, so that the API knows it came through this proxy.
+	UI       *url.URL
+	UIHeader map[string]string
 	// RoutesChanged is called after a sync changed a consumer's route id
 	// (DNS wants a record only for an instance with a route); may be nil.
 	RoutesChanged func()
@@ -124,7 +131,11 @@ func (s *Syncer) Sync(ctx context.Context) error {
 		applyErr = s.applyNPM(ctx, cfg.NPM, routes)
 	} else {
 		s.leaveNPM(ctx)
-		applyErr = s.Builtin.Apply(ctx, routes)
+		table := routes
+		if st.UIDomain != "" && s.UI != nil {
+			table = append(slices.Clone(routes), Route{Host: st.UIDomain, Target: s.UI, Kind: model.KindUI, State: Active, Header: s.UIHeader})
+		}
+		applyErr = s.Builtin.Apply(ctx, table)
 	}
 	s.remote.Store(cfg.Router == model.RouterNPM)
 	s.router.Store(cfg.Router)

@@ -98,7 +98,9 @@ export async function startDockerWatcher(binary, dataDir, env) {
 		binary,
 		['serve', '--listen', `127.0.0.1:${apiPort}`, '--proxy-listen', `127.0.0.1:${proxyPort}`,
 			'--proxy-tls-listen', `127.0.0.1:${tlsPort}`, '--data', dataDir],
-		{ env: { ...process.env, ...env } }
+		// ACME off unless a test asks for it (with its own CA): no test may
+		// reach Let's Encrypt, the default CA.
+		{ env: { ...process.env, DW_ACME: 'off', ...env } }
 	);
 	try {
 		await waitForHealthz(`${baseURL}/healthz`, server, 20_000);

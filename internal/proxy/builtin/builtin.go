@@ -349,6 +349,9 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, secure bool) {
 		return
 	}
 	p.forwarded(ctx, secure)
+	for k, v := range e.route.Header {
+		ctx.Request.Header.Set(k, v)
+	}
 	if isUpgrade(&ctx.Request.Header) {
 		p.tunnel(ctx, e)
 		return
