@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/dockerwatcher/docker-watcher/internal/certs"
+	"github.com/dockerwatcher/docker-watcher/internal/model"
+	"github.com/dockerwatcher/docker-watcher/internal/proxy"
 )
 
 // Certificates is the certificate manager as the API sees it.
@@ -35,6 +37,19 @@ func (s *Server) certificateOf(name string) *certificateBadge {
 		b.NotAfter = c.NotAfter.UTC().Format("2006-01-02T15:04:05Z")
 	}
 	return b
+}
+
+// secureURL is the route's address, over HTTPS once a certificate serves
+// the name through the built-in proxy.
+func (s *Server) secureURL(r proxy.Status, c *certificateBadge, host string) string {
+	if c == nil || s.routing.SecureURL == nil || r.Router != model.RouterBuiltin || r.URL == "" {
+		return r.URL
+	}
+	switch c.State {
+	case certs.StateValid, certs.StateRenewing, certs.StateExpiring:
+		return s.routing.SecureURL(host)
+	}
+	return r.URL
 }
 
 type certificatesResponse struct {

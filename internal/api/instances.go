@@ -27,6 +27,7 @@ func (s *Server) instanceView(in model.Instance, st model.Settings) instanceView
 	v := instanceView{Instance: in, FQDN: in.FQDN(st.Domain), Route: s.routeStatus(model.KindInstance, in.ID),
 		CanRollback: in.PreviousImageID != ""}
 	v.Certificate = s.certificateOf(v.FQDN)
+	v.Route.URL = s.secureURL(v.Route, v.Certificate, v.FQDN)
 	if s.deployer != nil {
 		if p, ok := s.deployer.Progress(in.ID); ok {
 			v.Progress = &p

@@ -18,6 +18,9 @@ type Routing struct {
 	ProxyAddr string
 	// TestNPM logs in to an NPM and counts the proxy hosts it shows.
 	TestNPM func(context.Context, model.NPMConfig) (hosts int, err error)
+	// SecureURL is where host is reached over HTTPS through the built-in
+	// proxy (its --proxy-tls-listen port); nil: nowhere.
+	SecureURL func(host string) string
 }
 
 func (s *Server) routeStatus(kind string, id int64) proxy.Status {
@@ -36,7 +39,9 @@ type proxyView struct {
 }
 
 func (s *Server) proxyView(p model.Proxy) proxyView {
-	return proxyView{Proxy: p, Route: s.routeStatus(model.KindProxy, p.ID), Certificate: s.certificateOf(p.Domain)}
+	v := proxyView{Proxy: p, Route: s.routeStatus(model.KindProxy, p.ID), Certificate: s.certificateOf(p.Domain)}
+	v.Route.URL = s.secureURL(v.Route, v.Certificate, p.Domain)
+	return v
 }
 
 // checkProxy asks whether a proxy's route answers: through the built-in

@@ -215,7 +215,8 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 	}
 	a.API = api.New(api.Deps{Deployer: a.Deployer, Hooks: a.Watcher, Certs: a.Certs, Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
 		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies, ProxySecret: secret,
-		Routing: api.Routing{Status: a.Routes.Status, ProxyAddr: loopback(cfg.ProxyListen), TestNPM: testNPM}})
+		Routing: api.Routing{Status: a.Routes.Status, ProxyAddr: loopback(cfg.ProxyListen), TestNPM: testNPM,
+			SecureURL: secureURL(cfg.ProxyTLSListen)}})
 	a.Handler = a.API
 	return a, nil
 }
@@ -303,6 +304,18 @@ func routeURL(proxyListen string) func(router, host string) string {
 			return "http://" + host + "/"
 		}
 		return "http://" + net.JoinHostPort(host, port) + "/"
+	}
+}
+
+// secureURL is where a host is reached over HTTPS through the built-in
+// proxy: the port of --proxy-tls-listen (none when it is 443).
+func secureURL(tlsListen string) func(host string) string {
+	_, port, _ := net.SplitHostPort(tlsListen)
+	return func(host string) string {
+		if port == "443" || port == "" {
+			return "https://" + host + "/"
+		}
+		return "https://" + net.JoinHostPort(host, port) + "/"
 	}
 }
 

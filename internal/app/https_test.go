@@ -224,6 +224,14 @@ func TestHTTPSWildcardThroughDNS01(t *testing.T) {
 	if !slices.Contains(leaf.DNSNames, "*.example.com") {
 		t.Fatalf("served %v", leaf.DNSNames)
 	}
+	var pv struct {
+		Route       struct{ URL string }    `json:"route"`
+		Certificate *struct{ State string } `json:"certificate"`
+	}
+	call(t, e.c, "GET", fmt.Sprintf("%s/api/proxies/%d", e.url, px.ID), "", &pv)
+	if want := "https://web.example.com:" + tlsPort(e.cfg) + "/"; pv.Route.URL != want || pv.Certificate == nil || pv.Certificate.State != "valid" {
+		t.Fatalf("the proxy's route %q (want %q), certificate %+v", pv.Route.URL, want, pv.Certificate)
+	}
 	req, _ := http.NewRequest("GET", "http://"+e.cfg.ProxyListen+"/path?q=1", nil)
 	req.Host = "web.example.com"
 	res, err := noRedirects.Do(req)
