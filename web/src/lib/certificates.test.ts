@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { certificateState, challengeDescription, challengeLabel, emptyMessage, validity } from './certificates';
+import { certificateState, challengeDescription, challengeLabel, emptyMessage, httpsBadge, validity } from './certificates';
 import { makeCertificate } from './test/factories';
 import { CERTIFICATE_STATES } from './types/certificate';
 
@@ -63,5 +63,20 @@ describe('emptyMessage', () => {
 
 	it('says they come by themselves once they are', () => {
 		expect(emptyMessage({ enabled: true })).toMatch(/obtained in the background/);
+	});
+});
+
+describe('httpsBadge', () => {
+	it('is absent without a planned certificate', () => {
+		expect(httpsBadge(null)).toBeNull();
+		expect(httpsBadge(undefined)).toBeNull();
+	});
+	it('names the state and the end of validity', () => {
+		const b = httpsBadge({ state: 'valid', not_after: '2027-02-25T21:00:00Z' });
+		expect(b?.label).toBe('HTTPS: Valid');
+		expect(b?.className).toBe('badge tone-ok');
+		expect(b?.title).toContain('Valid until');
+		expect(httpsBadge({ state: 'pending' })?.title).not.toContain('Valid until');
+		expect(httpsBadge({ state: 'error' })?.className).toBe('badge tone-bad');
 	});
 });

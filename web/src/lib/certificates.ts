@@ -5,9 +5,9 @@ import type { Certificate, CertificateList, CertificateState } from './types/cer
 
 const STATES: Record<CertificateState, StateBadge> = {
 	valid: { label: 'Valid', tone: 'ok', description: 'In use; it is renewed ahead of its end.' },
-	pending: { label: 'Pending', tone: 'busy', description: 'Being obtained from the CA for the first time.' },
+	pending: { label: 'Pending', tone: 'busy', description: 'Not obtained yet: through DNS-01 at once, through HTTP-01 at the first HTTPS request for the name.' },
 	renewing: { label: 'Renewing', tone: 'busy', description: 'A new certificate is being obtained; the current one stays in use.' },
-	expiring: { label: 'Expiring', tone: 'warn', description: 'It ends soon and has not been renewed yet.' },
+	expiring: { label: 'Expiring', tone: 'warn', description: 'Due for renewal, and the last attempt failed; it is tried again.' },
 	error: { label: 'Error', tone: 'bad', description: 'The last attempt failed; it is tried again.' },
 	none: { label: 'None', tone: 'off', description: 'No certificate yet.' }
 };
@@ -56,3 +56,11 @@ export const RENEW_STARTED = 'Renewal started: the certificates are obtained in 
 
 /** Beside a list of certificates while none is obtained (ACME off, or no domain). */
 export const NOT_RENEWED = 'ACME is off or no domain is set: these certificates are not renewed.';
+
+/** The HTTPS badge of a proxy or an instance: the certificate state, and until when it is valid. */
+export function httpsBadge(c: { state: string; not_after?: string } | null | undefined): (BadgeView & { title: string }) | null {
+	if (!c) return null;
+	const view = certificateState(c.state);
+	const until = c.not_after ? ` Valid until ${formatDateTime(c.not_after)}.` : '';
+	return { ...view, label: `HTTPS: ${view.label}`, title: `Certificate: ${view.description}${until}` };
+}

@@ -38,3 +38,10 @@ export interface CertificateList {
 export interface RenewStarted {
 	started: boolean;
 }
+
+/** The certificate that serves a proxy's or an instance's name. */
+export interface CertificateBadge {
+	state: CertificateState | string;
+	/** RFC 3339; absent while there is no certificate. */
+	not_after?: string;
+}

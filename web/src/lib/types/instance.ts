@@ -1,3 +1,4 @@
+import type { CertificateBadge } from './certificate';
 import type { RouteStatus } from './proxy';
 
 export type InstanceStatus = 'deploying' | 'running' | 'stopped' | 'failed';
@@ -36,6 +37,8 @@ export interface Instance {
 	container_id: string;
 	proxy_route_id: number;
 	route: RouteStatus;
+	/** The certificate serving the name over HTTPS; null when none is planned. */
+	certificate?: CertificateBadge | null;
 	/** Why the last deploy or action failed; may end with the container's last log lines. */
 	last_error: string;
 	/** The image the container runs. */

@@ -1,3 +1,4 @@
+import type { CertificateBadge } from './certificate';
 export type ForwardScheme = 'http' | 'https';
 
 /** The writable fields of a standalone proxy (POST and PUT take all of them). */
@@ -13,6 +14,8 @@ export interface Proxy extends ProxyInput {
 	/** The router's id of the route (NPM's proxy host id; the proxy's own id under the built-in proxy); 0 when none. */
 	proxy_route_id: number;
 	route: RouteStatus;
+	/** The certificate serving the name over HTTPS; null when none is planned. */
+	certificate?: CertificateBadge | null;
 	created_at: string;
 	updated_at: string;
 }
