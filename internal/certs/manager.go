@@ -162,6 +162,7 @@ func (m *Manager) Apply(ctx context.Context, c Config) error {
 			m.cur.Store(nil)
 			m.forget(old, prev, nil)
 		}
+		m.sweep(ctx, false)
 		return nil
 	}
 	if len(c.Plan.DNS01) > 0 && m.dns == nil {
@@ -184,13 +185,8 @@ func (m *Manager) Apply(ctx context.Context, c Config) error {
 	if old != nil {
 		m.forget(old, prev, append(slices.Clone(c.Plan.DNS01), c.Plan.HTTP01...))
 	}
-	if len(s.dns01) > 0 && (old == nil || s != old) {
-		if m.dns != nil {
-			// Records a crashed process left, before new ones are made.
-			if err := m.dns.Sweep(ctx, time.Now()); err != nil {
-				m.log.Warn("challenge records left from before", "err", err)
-			}
-		}
+	m.sweep(ctx, s != old)
+	if len(s.dns01) > 0 && s != old {
 		if err := s.dnsCfg.ManageAsync(s.ctx, s.dns01); err != nil {
 			return fmt.Errorf("certs: manage %v: %w", s.dns01, err)
 		}
@@ -207,6 +203,26 @@ func (m *Manager) Apply(ctx context.Context, c Config) error {
 	}
 	return nil
 }
+
+// sweep deletes the challenge records a crash or a failed clean-up left:
+// all of them when a new setup starts (nothing of the old one is in
+// flight any more), else those older than any challenge can take.
+func (m *Manager) sweep(ctx context.Context, fresh bool) {
+	if m.dns == nil {
+		return
+	}
+	cutoff := time.Now().Add(-staleChallenge)
+	if fresh {
+		cutoff = time.Now()
+	}
+	if err := m.dns.Sweep(ctx, cutoff); err != nil {
+		m.log.Warn("challenge records left from before", "err", err)
+	}
+}
+
+// staleChallenge is older than any challenge in flight (certmagic gives up
+// on one within minutes).
+const staleChallenge = 15 * time.Minute
 
 // forget takes the managed certificates of the names planned before
 // (the DNS-01 names of old, the HTTP-01 names prev) that keep does not

@@ -240,7 +240,9 @@ func TestHTTP01OnDemandForPlannedNamesOnly(t *testing.T) {
 	}
 }
 
-// An unreachable CA shows its error on the certificate.
+// An unreachable CA shows its error on the certificate. (Each test has
+// names of its own: certmagic keeps the issuances under way per name,
+// process-wide.)
 func TestUnreachableCAShowsTheError(t *testing.T) {
 	cs := newChallengeServer(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -255,19 +257,19 @@ func TestUnreachableCAShowsTheError(t *testing.T) {
 	}
 	defer m.Close()
 	cs.use(m)
-	if err := m.Apply(context.Background(), Config{DirectoryURL: "https://" + dead + "/dir", Plan: Plan{HTTP01: []string{"blog.example.org"}}}); err != nil {
+	if err := m.Apply(context.Background(), Config{DirectoryURL: "https://" + dead + "/dir", Plan: Plan{HTTP01: []string{"down.example.org"}}}); err != nil {
 		t.Fatal(err)
 	}
 	front := tlsFront(t, m)
 	// The handshake waits for the issuance (certmagic holds it up to 3
 	// minutes); the error shows meanwhile.
 	go func() {
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", front, &tls.Config{ServerName: "blog.example.org", MinVersion: tls.VersionTLS12})
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", front, &tls.Config{ServerName: "down.example.org", MinVersion: tls.VersionTLS12})
 		if err == nil {
 			c.Close()
 		}
 	}()
-	s := waitState(t, m, "blog.example.org", StateError, 30*time.Second)
+	s := waitState(t, m, "down.example.org", StateError, 30*time.Second)
 	if !strings.Contains(s.LastError, dead) && !strings.Contains(s.LastError, "connect") {
 		t.Fatalf("the error does not say the CA is unreachable: %q", s.LastError)
 	}
@@ -280,22 +282,22 @@ func TestRenewalNearExpiry(t *testing.T) {
 	cs := newChallengeServer(t)
 	p := pebbletest.Start(t, pebbletest.Options{DNSServer: addressDNS(t), HTTPPort: cs.port(t), CertificateValidity: 30 * time.Second})
 	m := newManager(t, t.TempDir(), p, cs, func(o *Options) { o.RenewCheckInterval = time.Second })
-	if err := m.Apply(t.Context(), Config{DirectoryURL: p.DirectoryURL(), Plan: Plan{HTTP01: []string{"blog.example.org"}}}); err != nil {
+	if err := m.Apply(t.Context(), Config{DirectoryURL: p.DirectoryURL(), Plan: Plan{HTTP01: []string{"renew.example.org"}}}); err != nil {
 		t.Fatal(err)
 	}
 	front := tlsFront(t, m)
 	roots := p.IssuerRoots(t)
-	first, err := handshake(front, "blog.example.org", roots)
+	first, err := handshake(front, "renew.example.org", roots)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := waitState(t, m, "blog.example.org", StateValid, 10*time.Second)
+	s := waitState(t, m, "renew.example.org", StateValid, 10*time.Second)
 	if !s.RenewalAt.Before(*s.NotAfter) || !s.RenewalAt.After(*s.NotBefore) {
 		t.Fatalf("renewal at %v, outside %v..%v", s.RenewalAt, s.NotBefore, s.NotAfter)
 	}
 	deadline := time.Now().Add(40 * time.Second)
 	for {
-		leaf, err := handshake(front, "blog.example.org", roots)
+		leaf, err := handshake(front, "renew.example.org", roots)
 		if err == nil && leaf.SerialNumber.Cmp(first.SerialNumber) != 0 {
 			if !leaf.NotAfter.After(first.NotAfter) {
 				t.Fatalf("the renewed certificate ends %v, the first %v", leaf.NotAfter, first.NotAfter)
