@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -245,6 +246,7 @@ func TestHTTP01OnDemandForPlannedNamesOnly(t *testing.T) {
 // process-wide.)
 func TestUnreachableCAShowsTheError(t *testing.T) {
 	cs := newChallengeServer(t)
+	name := fmt.Sprintf("down-%d.example.org", time.Now().UnixNano()) // its obtain outlives the test
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -257,19 +259,19 @@ func TestUnreachableCAShowsTheError(t *testing.T) {
 	}
 	defer m.Close()
 	cs.use(m)
-	if err := m.Apply(context.Background(), Config{DirectoryURL: "https://" + dead + "/dir", Plan: Plan{HTTP01: []string{"down.example.org"}}}); err != nil {
+	if err := m.Apply(context.Background(), Config{DirectoryURL: "https://" + dead + "/dir", Plan: Plan{HTTP01: []string{name}}}); err != nil {
 		t.Fatal(err)
 	}
 	front := tlsFront(t, m)
 	// The handshake waits for the issuance (certmagic holds it up to 3
 	// minutes); the error shows meanwhile.
 	go func() {
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", front, &tls.Config{ServerName: "down.example.org", MinVersion: tls.VersionTLS12})
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", front, &tls.Config{ServerName: name, MinVersion: tls.VersionTLS12})
 		if err == nil {
 			c.Close()
 		}
 	}()
-	s := waitState(t, m, "down.example.org", StateError, 30*time.Second)
+	s := waitState(t, m, name, StateError, 30*time.Second)
 	if !strings.Contains(s.LastError, dead) && !strings.Contains(s.LastError, "connect") {
 		t.Fatalf("the error does not say the CA is unreachable: %q", s.LastError)
 	}
