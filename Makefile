@@ -42,8 +42,10 @@ test-go: ui
 test-web: web/node_modules/.installed
 	cd web && npm run check && npm test
 
+# Under a Docker Engine and a registry too: the HTTPS spec deploys an
+# instance; every docker-watcher the specs start inherits DOCKER_HOST.
 test-e2e: build browser
-	cd web && DW_BINARY=$(CURDIR)/$(BIN) npm run test:e2e
+	cd web && DW_BINARY=$(CURDIR)/$(BIN) ../scripts/with-docker.sh npm run test:e2e
 
 # Provider API budgets (calls per listing and per batch), against the SDK's
 # defaults; the benchmarks fail when a budget is missed. Then the built-in

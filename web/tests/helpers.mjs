@@ -87,12 +87,19 @@ export async function waitForHealthz(url, proc, timeoutMs) {
 }
 
 /**
- * Start `docker-watcher serve` on free 127.0.0.1 ports with the given extra
+ * Start `docker-watcher serve` on 127.0.0.1 with the given extra
  * environment, wait until it is healthy and check it serves the built UI.
+ * The ports not given are free ones.
+ * @param {string} binary
+ * @param {string} dataDir
+ * @param {Record<string, string>} env
+ * @param {{apiPort?: number, proxyPort?: number, tlsPort?: number}} [ports]
  * @returns {Promise<{server: ReturnType<typeof startProcess>, baseURL: string, proxyPort: number, tlsPort: number}>}
  */
-export async function startDockerWatcher(binary, dataDir, env) {
-	const [apiPort, proxyPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
+export async function startDockerWatcher(binary, dataDir, env, ports = {}) {
+	const apiPort = ports.apiPort ?? (await freePort());
+	const proxyPort = ports.proxyPort ?? (await freePort());
+	const tlsPort = ports.tlsPort ?? (await freePort());
 	const baseURL = `http://127.0.0.1:${apiPort}`;
 	const server = startProcess(
 		binary,
@@ -116,12 +123,15 @@ export async function startDockerWatcher(binary, dataDir, env) {
 }
 
 /**
- * Launch chromium and open one page on baseURL at 1280x800, collecting
- * uncaught page errors and Content-Security-Policy violations into
- * pageErrors.
+ * Launch chromium (with `args` beside launchChromium's) and open one page
+ * on baseURL at 1280x800, collecting uncaught page errors and
+ * Content-Security-Policy violations into pageErrors.
+ * @param {string} baseURL
+ * @param {Error[]} pageErrors
+ * @param {string[]} [args]
  */
-export async function openPage(baseURL, pageErrors) {
-	const browser = await launchChromium();
+export async function openPage(baseURL, pageErrors, args = []) {
+	const browser = await launchChromium(args);
 	// A failure below would leave the browser running: close it first.
 	try {
 		return await newPage(browser, baseURL, pageErrors);
@@ -183,12 +193,16 @@ export async function eventually(check, timeoutMs = 10_000) {
 	}
 }
 
-/** Debian's chromium, headless, without any network of its own. */
-export function launchChromium() {
+/**
+ * Debian's chromium, headless, without any network of its own; `args` are
+ * more command-line switches.
+ * @param {string[]} [args]
+ */
+export function launchChromium(args = []) {
 	return chromium.launch({
 		executablePath: chromiumPath,
 		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...args]
 	});
 }
 
@@ -217,9 +231,9 @@ export function screenshotOnFailure(getPage, getLogs) {
 
 /**
  * A command of the repository: the binary `envVar` names, or built from
- * ./cmd/`name` into `dir`.
+ * `pkg` (default ./cmd/`name`) into `dir`.
  */
-async function repoCommand(dir, name, envVar, what) {
+async function repoCommand(dir, name, envVar, what, pkg = `./cmd/${name}`) {
 	if (process.env[envVar]) {
 		const bin = path.resolve(process.env[envVar]);
 		if (!existsSync(bin)) throw new Error(`${envVar}=${bin} does not exist`);
@@ -227,7 +241,7 @@ async function repoCommand(dir, name, envVar, what) {
 	}
 	const bin = path.join(dir, name);
 	try {
-		await promisify(execFile)('go', ['build', '-o', bin, `./cmd/${name}`], { cwd: repoDir, timeout: 300_000 });
+		await promisify(execFile)('go', ['build', '-o', bin, pkg], { cwd: repoDir, timeout: 300_000 });
 	} catch (err) {
 		throw new Error(`could not build ${what} (set ${envVar} to skip building): ${err}`);
 	}
@@ -237,9 +251,38 @@ async function repoCommand(dir, name, envVar, what) {
 /** The Cloudflare API emulator's binary: CF_EMULATOR_BINARY, or built from ./cmd/cf-emulator into `dir`. */
 export const emulatorBinary = (dir) => repoCommand(dir, 'cf-emulator', 'CF_EMULATOR_BINARY', 'the Cloudflare API emulator');
 
+/**
+ * The test-support program that starts Pebble and pushes test images
+ * (internal/testtools/testenv, on the Go tests' own helpers):
+ * TESTENV_BINARY, or built into `dir`.
+ */
+export const testenvBinary = (dir) =>
+	repoCommand(dir, 'testenv', 'TESTENV_BINARY', 'the test-support program testenv', './internal/testtools/testenv');
+
 /** Nginx Proxy Manager's API emulator: NPM_EMULATOR_BINARY, or built from ./cmd/npm-emulator into `dir`. */
 export const npmEmulatorBinary = (dir) =>
 	repoCommand(dir, 'npm-emulator', 'NPM_EMULATOR_BINARY', "Nginx Proxy Manager's API emulator");
+
+/**
+ * Wait until `parse` finds what `proc` was started to print in its output
+ * (`proc.log`) and return it; when it exits first or prints nothing of the
+ * sort within `timeoutMs`, stop it and fail with its output.
+ * @template T
+ * @param {ReturnType<typeof startProcess>} proc
+ * @param {string} what e.g. "npm-emulator printed no base URL"
+ * @param {(log: string) => T | undefined} parse
+ */
+async function waitForOutput(proc, what, parse, timeoutMs = 15_000) {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (exited(proc.child)) throw new Error(`${what}: it exited with ${proc.child.exitCode}:\n${proc.log}`);
+		const found = parse(proc.log);
+		if (found !== undefined) return found;
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	await stopProcess(proc.child);
+	throw new Error(`${what} within ${timeoutMs / 1000} s:\n${proc.log}`);
+}
 
 /**
  * Start the NPM emulator on a free port with one admin user and read its
@@ -250,44 +293,81 @@ export const npmEmulatorBinary = (dir) =>
  */
 export async function startNpmEmulator(bin, { email, password }) {
 	const emulator = startProcess(bin, ['--listen', '127.0.0.1:0', '--email', email, '--password', password]);
-	const deadline = Date.now() + 15_000;
-	while (Date.now() < deadline) {
-		if (exited(emulator.child)) throw new Error(`npm-emulator exited with ${emulator.child.exitCode}:\n${emulator.log}`);
-		const base = /^base URL:\s*(\S+)/m.exec(emulator.log);
-		if (base) return { emulator, baseURL: base[1] };
-		await new Promise((r) => setTimeout(r, 50));
-	}
-	await stopProcess(emulator.child);
-	throw new Error(`npm-emulator printed no base URL within 15 s:\n${emulator.log}`);
+	const baseURL = await waitForOutput(emulator, 'npm-emulator printed no base URL', (log) => /^base URL:\s*(\S+)/m.exec(log)?.[1]);
+	return { emulator, baseURL };
 }
 
 /**
  * Start the emulator on a free port with one token (DNS edit on every zone),
  * the given zones and no rate limit, and read its base URL and zone ids from
- * what it prints.
+ * what it prints. With `dns`, it also answers DNS for its zones (UDP and
+ * TCP) on a free 127.0.0.1 port: `dnsAddr`, host:port.
  * @param {string} bin
- * @param {{token: string, zones: string[]}} options
- * @returns {Promise<{emulator: ReturnType<typeof startProcess>, baseURL: string, zoneIds: Map<string, string>}>}
+ * @param {{token: string, zones: string[], dns?: boolean}} options
+ * @returns {Promise<{emulator: ReturnType<typeof startProcess>, baseURL: string, zoneIds: Map<string, string>, dnsAddr: string}>}
  */
-export async function startEmulator(bin, { token, zones }) {
+export async function startEmulator(bin, { token, zones, dns = false }) {
 	const emulator = startProcess(bin, [
 		'--listen', '127.0.0.1:0',
+		...(dns ? ['--dns-listen', '127.0.0.1:0'] : []),
 		'--token', token,
 		...zones.flatMap((z) => ['--zone', z]),
 		'--rate-limit', '0'
 	]);
-	const deadline = Date.now() + 15_000;
-	while (Date.now() < deadline) {
-		if (exited(emulator.child)) throw new Error(`cf-emulator exited with ${emulator.child.exitCode}:\n${emulator.log}`);
-		const base = /^base URL:\s*(\S+)/m.exec(emulator.log);
-		const found = [...emulator.log.matchAll(/^zone:\s+([0-9a-f]{32})\s+(\S+)/gm)];
-		if (base && found.length === zones.length) {
-			return { emulator, baseURL: base[1], zoneIds: new Map(found.map(([, id, name]) => [name, id])) };
-		}
-		await new Promise((r) => setTimeout(r, 50));
-	}
-	await stopProcess(emulator.child);
-	throw new Error(`cf-emulator printed no base URL and zones within 15 s:\n${emulator.log}`);
+	// The zones come last of what it prints.
+	return waitForOutput(emulator, `cf-emulator printed no base URL${dns ? ', DNS address' : ''} and zones`, (log) => {
+		const base = /^base URL:\s*(\S+)/m.exec(log);
+		const dnsAddr = /^dns:\s+(\S+) \(udp and tcp\)/m.exec(log)?.[1] ?? '';
+		const found = [...log.matchAll(/^zone:\s+([0-9a-f]{32})\s+(\S+)/gm)];
+		if (!base || found.length !== zones.length || (dns && !dnsAddr)) return undefined;
+		return { emulator, baseURL: base[1], zoneIds: new Map(found.map(([, id, name]) => [name, id])), dnsAddr };
+	});
+}
+
+/**
+ * What `testenv pebble` prints once Pebble answers.
+ * @typedef {{pid: number, directory_url: string, management_url: string, http_port: number,
+ *   server_root_file: string, log_file: string, issuer_root_pem: string, issuer_intermediate_pem: string}} PebbleInfo
+ */
+
+/**
+ * Start Pebble, Let's Encrypt's ACME test CA, through `testenv pebble`
+ * (the Go tests' pebbletest: its own TLS certificate, free ports, every
+ * challenge checked for real): its VA asks `dnsServer` for the names it
+ * validates and connects to `httpPort` for HTTP-01. Stop `proc` (by its
+ * pid) to stop Pebble; Pebble also stops when this process dies, since its
+ * stdin (a pipe from here) then ends.
+ * @param {string} bin testenv
+ * @param {{dnsServer: string, httpPort: number}} options
+ * @returns {Promise<{proc: ReturnType<typeof startProcess>, pebble: PebbleInfo}>}
+ */
+export async function startPebble(bin, { dnsServer, httpPort }) {
+	const proc = startProcess(bin, ['pebble', '-dnsserver', dnsServer, '-http-port', String(httpPort)], {
+		stdio: ['pipe', 'pipe', 'pipe']
+	});
+	// Pebble is installed first when it is missing: give apt-get time.
+	const pebble = await waitForOutput(proc, 'testenv pebble printed nothing', (log) => {
+		const line = /^\{.*\}$/m.exec(log)?.[0];
+		return line ? /** @type {PebbleInfo} */ (JSON.parse(line)) : undefined;
+	}, 180_000);
+	return { proc, pebble };
+}
+
+/**
+ * Build a test image (FROM scratch around the Go tests' test server: GET /
+ * answers {"tag", "version", "hostname"}) and push it to the registry
+ * DW_TEST_REGISTRY names, through `testenv image`.
+ * @param {string} bin testenv
+ * @param {{repo: string, tag: string, version: string}} image
+ * @returns {Promise<{ref: string, digest: string}>}
+ */
+export async function pushImage(bin, { repo, tag, version }) {
+	assert.ok(process.env.DW_TEST_REGISTRY, 'DW_TEST_REGISTRY is not set: run the browser tests under scripts/with-docker.sh (make test-e2e does)');
+	const { stdout } = await promisify(execFile)(bin, ['image', '-repo', repo, '-tag', tag, '-version', version], {
+		cwd: repoDir,
+		timeout: 300_000
+	});
+	return JSON.parse(stdout);
 }
 
 /** Cloudflare's answer to a token it does not accept (403, code 10000; not retried). */
@@ -439,9 +519,11 @@ export async function answerOf(page, action, method, pathname) {
  *
  * `services(stack, defer)` starts the services once the folder exists:
  * `defer(fn)` each one's stop as soon as it runs (stopped last first); it
- * gives Docker Watcher's extra environment and the services' logs.
+ * gives Docker Watcher's extra environment, the services' logs and more
+ * switches for chromium. Docker Watcher's ports are picked before, so that
+ * a service can be told them (`stack.proxyPort`, `stack.tlsPort`).
  * @param {{name: string, services?: (stack: any, defer: (stop: () => unknown) => void) =>
- *   Promise<{env?: Record<string, string>, logs?: () => Record<string, string>} | void>}} options
+ *   Promise<{env?: Record<string, string>, logs?: () => Record<string, string>, chromiumArgs?: string[]} | void>}} options
  */
 export function browserStack({ name, services }) {
 	const binary = path.resolve(webDir, process.env.DW_BINARY || '../bin/docker-watcher');
@@ -457,8 +539,9 @@ export function browserStack({ name, services }) {
 		/** @type {ReturnType<typeof startProcess> | undefined} */
 		server: undefined,
 		baseURL: '',
-		/** The built-in proxy's port on 127.0.0.1. */
+		/** The built-in proxy's port on 127.0.0.1: HTTP, and HTTPS. */
 		proxyPort: 0,
+		tlsPort: 0,
 		/** @type {import('playwright-core').Browser | undefined} */
 		browser: undefined,
 		/** @type {import('playwright-core').Page | undefined} */
@@ -469,14 +552,16 @@ export function browserStack({ name, services }) {
 			assert.ok(existsSync(binary), `no binary at ${binary}: build it (make build) or set DW_BINARY`);
 			assert.ok(existsSync(chromiumPath), `no chromium at ${chromiumPath}: apt-get install chromium`);
 			stack.tmpDir = await mkdtemp(path.join(os.tmpdir(), `dw-e2e-${name}-`));
+			[stack.proxyPort, stack.tlsPort] = [await freePort(), await freePort()];
 			const started = (await services?.(stack, (stop) => stops.push(stop))) || {};
 			if (started.logs) serviceLogs = started.logs;
-			({ server: stack.server, baseURL: stack.baseURL, proxyPort: stack.proxyPort } = await startDockerWatcher(
+			({ server: stack.server, baseURL: stack.baseURL } = await startDockerWatcher(
 				binary,
 				path.join(stack.tmpDir, 'data'),
-				{ DW_ADMIN_PASSWORD: password, ...started.env }
+				{ DW_ADMIN_PASSWORD: password, ...started.env },
+				{ proxyPort: stack.proxyPort, tlsPort: stack.tlsPort }
 			));
-			({ browser: stack.browser, page: stack.page } = await openPage(stack.baseURL, stack.pageErrors));
+			({ browser: stack.browser, page: stack.page } = await openPage(stack.baseURL, stack.pageErrors, started.chromiumArgs));
 		},
 		async stop() {
 			await stack.browser?.close().catch(() => {});

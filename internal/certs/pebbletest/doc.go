@@ -19,6 +19,11 @@
 // The process is stopped by its pid when the test ends (SIGTERM, then
 // SIGKILL), and gets SIGKILL if the test binary dies first.
 //
+// Launch does the same without a test, for a program that runs pebble for
+// tests in another language (internal/testtools/testenv, for the browser
+// tests): its files go into a folder the caller gives, errors are returned
+// (ending with pebble's log), and the caller stops pebble with Stop.
+//
 // The certificates pebble issues chain to a root it makes afresh at every
 // start (IssuerRoots, from /roots/0 of the management interface), never
 // the server root.
@@ -76,5 +81,5 @@
 // its default interval of 10 minutes every short certificate is renewed
 // at once).
 //
-// This package must only be imported by tests.
+// This package must only be imported by tests and by test-support programs.
 package pebbletest

@@ -1,22 +1,23 @@
 package pebbletest
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
-	"testing"
 )
 
 // binary returns the path of the pebble executable, installing Debian's
-// pebble package first when it is missing and the test runs as root.
-func binary(t testing.TB) string {
-	t.Helper()
+// pebble package first when it is missing and the process runs as root
+// (telling logf so).
+func binary(logf func(format string, args ...any)) (string, error) {
 	if path, err := exec.LookPath("pebble"); err == nil {
-		return path
+		return path, nil
 	}
 	if os.Geteuid() != 0 {
-		t.Fatal("pebbletest: pebble is not in PATH: run 'apt-get install pebble' as root " +
+		return "", errors.New("pebble is not in PATH: run 'apt-get install pebble' as root " +
 			"(Debian's ACME test CA), or run the tests as root to have it installed")
 	}
 	// The lock scripts/with-docker.sh takes for its installs: two apt-gets
@@ -26,21 +27,21 @@ func binary(t testing.TB) string {
 		dir = "/tmp/dw-dockerd"
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("pebbletest: installing pebble: %v", err)
+		return "", fmt.Errorf("installing pebble: %w", err)
 	}
 	lock, err := os.OpenFile(filepath.Join(dir, "apt.lock"), os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
-		t.Fatalf("pebbletest: installing pebble: %v", err)
+		return "", fmt.Errorf("installing pebble: %w", err)
 	}
 	defer lock.Close() // and so unlocked
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatalf("pebbletest: installing pebble: lock %s: %v", lock.Name(), err)
+		return "", fmt.Errorf("installing pebble: lock %s: %w", lock.Name(), err)
 	}
 	// Another test may have installed it while this one waited.
 	if path, err := exec.LookPath("pebble"); err == nil {
-		return path
+		return path, nil
 	}
-	t.Log("pebbletest: installing Debian's pebble for the tests...")
+	logf("pebbletest: installing Debian's pebble for the tests...")
 	for _, args := range [][]string{
 		{"update", "-qq"},
 		{"install", "-y", "-qq", "--no-install-recommends", "pebble"},
@@ -49,12 +50,12 @@ func binary(t testing.TB) string {
 		cmd := exec.Command("apt-get", append([]string{"-o", "DPkg::Lock::Timeout=120"}, args...)...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("pebbletest: pebble is not in PATH and apt-get %s failed: %v\n%s", args[0], err, out)
+			return "", fmt.Errorf("pebble is not in PATH and apt-get %s failed: %v\n%s", args[0], err, out)
 		}
 	}
 	path, err := exec.LookPath("pebble")
 	if err != nil {
-		t.Fatalf("pebbletest: pebble is still not in PATH after installing Debian's pebble: %v", err)
+		return "", fmt.Errorf("pebble is still not in PATH after installing Debian's pebble: %w", err)
 	}
-	return path
+	return path, nil
 }

@@ -112,6 +112,11 @@ type Pebble struct {
 	client            *http.Client
 	logFile           string
 	pid               int
+	proc              *os.Process
+	exited            *exitStatus
+
+	stopOnce sync.Once
+	stopErr  error
 
 	mu     sync.Mutex
 	issuer map[string]*x509.Certificate // by management path
@@ -126,29 +131,55 @@ var errPortTaken = errors.New("address already in use")
 // test ends. Anything that goes wrong fails the test.
 func Start(t testing.TB, opts Options) *Pebble {
 	t.Helper()
-	if err := opts.validate(); err != nil {
+	p, err := Launch(t.TempDir(), opts, t.Logf)
+	if err != nil {
 		t.Fatalf("pebbletest: %v", err)
 	}
-	bin := binary(t)
-	dir := t.TempDir()
+	// Pebble is stopped, then its log shown when the test failed.
+	t.Cleanup(func() {
+		if err := p.Stop(); err != nil {
+			t.Errorf("pebbletest: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("pebbletest: pebble's log:\n%s", p.Log())
+		}
+	})
+	return p
+}
+
+// Launch is Start without a test, for a program that runs pebble for tests
+// of another language (internal/testtools/testenv): pebble's config, log
+// and server certificate go into dir, an existing folder; logf tells of
+// an install. It returns once the directory answers, and the caller stops
+// pebble with Stop. On an error nothing is left running, and the error
+// ends with pebble's log when pebble ran.
+func Launch(dir string, opts Options, logf func(format string, args ...any)) (*Pebble, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	bin, err := binary(logf)
+	if err != nil {
+		return nil, err
+	}
 	server, err := newServerCert(dir)
 	if err != nil {
-		t.Fatalf("pebbletest: pebble's server certificate: %v", err)
+		return nil, fmt.Errorf("pebble's server certificate: %w", err)
 	}
 	for attempt := 1; ; attempt++ {
-		p, err := start(t, bin, filepath.Join(dir, strconv.Itoa(attempt)), opts, server)
+		p, err := start(bin, filepath.Join(dir, strconv.Itoa(attempt)), opts, server)
 		if err == nil {
-			return p
+			return p, nil
 		}
 		if !errors.Is(err, errPortTaken) || attempt == 3 {
-			t.Fatalf("pebbletest: %v", err)
+			return nil, err
 		}
 	}
 }
 
 // start runs pebble once with its config and log in dir (a new folder).
-func start(t testing.TB, bin, dir string, opts Options, server *serverCert) (*Pebble, error) {
-	t.Helper()
+// When pebble does not get ready it is stopped, and the error ends with
+// its log.
+func start(bin, dir string, opts Options, server *serverCert) (*Pebble, error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -208,48 +239,39 @@ func start(t testing.TB, bin, dir string, opts Options, server *serverCert) (*Pe
 		},
 		logFile: logFile,
 		pid:     cmd.Process.Pid,
+		proc:    cmd.Process,
+		exited:  exited,
 		issuer:  map[string]*x509.Certificate{},
 	}
-	// Cleanups run last first: pebble is stopped, then its log shown (also
-	// when this start fails).
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("pebbletest: pebble's log:\n%s", p.Log())
+	if err := p.waitReady(); err != nil {
+		if stopErr := p.Stop(); stopErr != nil {
+			err = fmt.Errorf("%w; %v", err, stopErr)
 		}
-	})
-	t.Cleanup(func() {
-		p.client.CloseIdleConnections()
-		if err := stop(cmd.Process, exited.done); err != nil {
-			t.Errorf("pebbletest: %v", err)
-		}
-	})
-
-	if err := p.waitReady(exited); err != nil {
 		if strings.Contains(p.Log(), "address already in use") {
 			err = fmt.Errorf("%w: %v", errPortTaken, err)
 		}
-		return nil, err
+		return nil, fmt.Errorf("%w; pebble's log:\n%s", err, p.Log())
 	}
 	return p, nil
 }
 
 // waitReady waits until the directory and the management interface
 // answer, pebble ends or 30 s pass.
-func (p *Pebble) waitReady(exited *exitStatus) error {
+func (p *Pebble) waitReady() error {
 	deadline := time.Now().Add(30 * time.Second)
-	for _, url := range []string{p.DirectoryURL(), p.management + "/roots/0"} {
+	for _, url := range []string{p.DirectoryURL(), p.management + rootPath} {
 		for {
 			err := p.get(url)
 			if err == nil {
 				break
 			}
 			select {
-			case <-exited.done:
-				return fmt.Errorf("pebble (pid %d) ended before %s answered (%v); its log follows", p.pid, url, exited.err)
+			case <-p.exited.done:
+				return fmt.Errorf("pebble (pid %d) ended before %s answered (%v)", p.pid, url, p.exited.err)
 			case <-time.After(50 * time.Millisecond):
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("pebble (pid %d) did not answer %s within 30 s (%v); its log follows", p.pid, url, err)
+				return fmt.Errorf("pebble (pid %d) did not answer %s within 30 s (%v)", p.pid, url, err)
 			}
 		}
 	}
@@ -277,7 +299,17 @@ type exitStatus struct {
 	err  error
 }
 
-// stop ends pebble: SIGTERM, and SIGKILL when it still runs 5 s later.
+// Stop ends pebble by its pid: SIGTERM, and SIGKILL when it still runs 5 s
+// later. Start's cleanup calls it; later calls do nothing.
+func (p *Pebble) Stop() error {
+	p.stopOnce.Do(func() {
+		p.client.CloseIdleConnections()
+		p.stopErr = stop(p.proc, p.exited.done)
+	})
+	return p.stopErr
+}
+
+// stop ends a process: SIGTERM, and SIGKILL when it still runs 5 s later.
 func stop(proc *os.Process, done <-chan struct{}) error {
 	proc.Signal(syscall.SIGTERM)
 	select {
@@ -347,6 +379,9 @@ func (p *Pebble) HTTPClient() *http.Client {
 // PID is the process id of pebble.
 func (p *Pebble) PID() int { return p.pid }
 
+// LogFile is the path of pebble's log (stdout and stderr).
+func (p *Pebble) LogFile() string { return p.logFile }
+
 // Log is what pebble has written so far (stdout and stderr).
 func (p *Pebble) Log() string {
 	b, err := os.ReadFile(p.logFile)
@@ -360,14 +395,14 @@ func (p *Pebble) Log() string {
 // management interface's /roots/0. Pebble makes it afresh at every start.
 func (p *Pebble) IssuerRoot(t testing.TB) *x509.Certificate {
 	t.Helper()
-	return p.issuerCert(t, "/roots/0")
+	return p.mustIssuerCert(t, rootPath)
 }
 
 // IssuerIntermediate is the intermediate that signs pebble's issued
 // certificates, from /intermediates/0.
 func (p *Pebble) IssuerIntermediate(t testing.TB) *x509.Certificate {
 	t.Helper()
-	return p.issuerCert(t, "/intermediates/0")
+	return p.mustIssuerCert(t, intermediatePath)
 }
 
 // IssuerRoots holds IssuerRoot: the pool to verify issued chains with.
@@ -378,30 +413,56 @@ func (p *Pebble) IssuerRoots(t testing.TB) *x509.CertPool {
 	return pool
 }
 
-func (p *Pebble) issuerCert(t testing.TB, path string) *x509.Certificate {
+// Issuer is IssuerRoot and IssuerIntermediate for a caller without a test
+// (Launch's).
+func (p *Pebble) Issuer() (root, intermediate *x509.Certificate, err error) {
+	if root, err = p.issuerCert(rootPath); err != nil {
+		return nil, nil, err
+	}
+	if intermediate, err = p.issuerCert(intermediatePath); err != nil {
+		return nil, nil, err
+	}
+	return root, intermediate, nil
+}
+
+// The management paths of the issuer's certificates.
+const (
+	rootPath         = "/roots/0"
+	intermediatePath = "/intermediates/0"
+)
+
+func (p *Pebble) mustIssuerCert(t testing.TB, path string) *x509.Certificate {
 	t.Helper()
+	c, err := p.issuerCert(path)
+	if err != nil {
+		t.Fatalf("pebbletest: %v", err)
+	}
+	return c
+}
+
+func (p *Pebble) issuerCert(path string) (*x509.Certificate, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c := p.issuer[path]; c != nil {
-		return c
+		return c, nil
 	}
 	body, status, err := p.fetch(path)
 	if err == nil && status != http.StatusOK {
 		err = fmt.Errorf("%d %s", status, body)
 	}
 	if err != nil {
-		t.Fatalf("pebbletest: GET %s%s: %v", p.management, path, err)
+		return nil, fmt.Errorf("GET %s%s: %v", p.management, path, err)
 	}
 	block, _ := pem.Decode(body)
 	if block == nil || block.Type != "CERTIFICATE" {
-		t.Fatalf("pebbletest: GET %s%s: no PEM certificate in %q", p.management, path, body)
+		return nil, fmt.Errorf("GET %s%s: no PEM certificate in %q", p.management, path, body)
 	}
 	c, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
-		t.Fatalf("pebbletest: GET %s%s: %v", p.management, path, err)
+		return nil, fmt.Errorf("GET %s%s: %v", p.management, path, err)
 	}
 	p.issuer[path] = c
-	return c
+	return c, nil
 }
 
 // Revoked tells whether pebble has revoked cert, one it issued (from

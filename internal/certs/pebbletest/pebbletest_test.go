@@ -250,6 +250,44 @@ func TestStopped(t *testing.T) {
 	}
 }
 
+// TestLaunch: without a test, pebble runs from the given folder, gives its
+// issuer (the intermediate signed by the root), and is gone after Stop; a
+// second Stop does nothing.
+func TestLaunch(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p, err := pebbletest.Launch(dir, pebbletest.Options{}, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	if !strings.HasPrefix(p.ServerRootFile(), dir+string(filepath.Separator)) {
+		t.Errorf("ServerRootFile %s is not in %s", p.ServerRootFile(), dir)
+	}
+	if !strings.Contains(p.Log(), "Starting Pebble ACME server") {
+		t.Errorf("pebble's log: %q", p.Log())
+	}
+	root, inter, err := p.Issuer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inter.CheckSignatureFrom(root); err != nil || !strings.HasPrefix(root.Subject.CommonName, "Pebble Root CA") {
+		t.Errorf("issuer %q, %q: %v", root.Subject, inter.Subject, err)
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(p.PID(), 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("pebble (pid %d) after Stop: kill -0 answers %v, want ESRCH", p.PID(), err)
+	}
+	if err := p.Stop(); err != nil {
+		t.Errorf("a second Stop: %v", err)
+	}
+	if _, err := pebbletest.Launch(dir, pebbletest.Options{HTTPPort: -1}, t.Logf); err == nil || !strings.Contains(err.Error(), "HTTPPort") {
+		t.Errorf("Launch with HTTPPort -1: %v, want an error naming HTTPPort", err)
+	}
+}
+
 // TestLogOnFailure: pebble's log is printed when the test fails, and only
 // then.
 func TestLogOnFailure(t *testing.T) {

@@ -52,20 +52,29 @@ func Client(t testing.TB) *client.Client {
 // registry fails the test.
 func Registry(t testing.TB) string {
 	t.Helper()
+	addr, err := FindRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
+// FindRegistry is Registry without a test: the error says what is missing.
+func FindRegistry() (string, error) {
 	addr := os.Getenv(RegistryEnv)
 	if addr == "" {
-		t.Fatalf("%s (%s is not set)", NoEngine, RegistryEnv)
+		return "", fmt.Errorf("%s (%s is not set)", NoEngine, RegistryEnv)
 	}
 	c := &http.Client{Timeout: 10 * time.Second}
 	resp, err := c.Get("http://" + addr + "/v2/")
 	if err != nil {
-		t.Fatalf("%s (%s=%s does not answer: %v)", NoEngine, RegistryEnv, addr, err)
+		return "", fmt.Errorf("%s (%s=%s does not answer: %v)", NoEngine, RegistryEnv, addr, err)
 	}
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s (%s=%s answers GET /v2/ with %s)", NoEngine, RegistryEnv, addr, resp.Status)
+		return "", fmt.Errorf("%s (%s=%s answers GET /v2/ with %s)", NoEngine, RegistryEnv, addr, resp.Status)
 	}
-	return addr
+	return addr, nil
 }
 
 // RemoveLabeled force-removes, when the test ends, every container (running

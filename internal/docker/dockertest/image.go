@@ -64,7 +64,17 @@ var (
 // repo@digest.
 func Image(t testing.TB, opts ImageOptions) (ref, digest string) {
 	t.Helper()
-	reg := Registry(t)
+	ref, digest, err := PushImage(Registry(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref, digest
+}
+
+// PushImage is Image without a test, for a program that pushes test
+// images for tests in another language (internal/testtools/testenv):
+// the image is pushed to registry (host:port, plain HTTP).
+func PushImage(registry string, opts ImageOptions) (ref, digest string, err error) {
 	if opts.Repo == "" {
 		opts.Repo = "dwtest/app"
 	}
@@ -79,23 +89,23 @@ func Image(t testing.TB, opts ImageOptions) (ref, digest string) {
 	}
 	img, err := buildImage(opts)
 	if err != nil {
-		t.Fatalf("test image %s:%s: %v", opts.Repo, opts.Tag, err)
+		return "", "", fmt.Errorf("test image %s:%s: %w", opts.Repo, opts.Tag, err)
 	}
-	ref = reg + "/" + opts.Repo + ":" + opts.Tag
+	ref = registry + "/" + opts.Repo + ":" + opts.Tag
 	tag, err := name.NewTag(ref, name.Insecure)
 	if err != nil {
-		t.Fatalf("test image reference %s: %v", ref, err)
+		return "", "", fmt.Errorf("test image reference %s: %w", ref, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := remote.Write(tag, img, remote.WithContext(ctx)); err != nil {
-		t.Fatalf("push %s: %v", ref, err)
+		return "", "", fmt.Errorf("push %s: %w", ref, err)
 	}
 	d, err := img.Digest()
 	if err != nil {
-		t.Fatalf("digest of %s: %v", ref, err)
+		return "", "", fmt.Errorf("digest of %s: %w", ref, err)
 	}
-	return ref, d.String()
+	return ref, d.String(), nil
 }
 
 func buildImage(opts ImageOptions) (v1.Image, error) {
