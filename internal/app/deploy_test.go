@@ -61,12 +61,42 @@ func newDeployEnv(t *testing.T) *deployEnv {
 	e.cfg = config.Default()
 	e.cfg.DataDir, e.cfg.AdminPassword = t.TempDir(), "password-for-test"
 	e.cfg.Listen, e.cfg.ProxyListen, e.cfg.ProxyTLSListen = freeAddr(t), freeAddr(t), freeAddr(t)
+	t.Cleanup(func() { removeInstallation(t, e.cli, e.cfg.DataDir) }) // runs after the stop below
 	e.start()
 	t.Cleanup(func() { e.stop() })
 	if code := call(t, e.c, "PUT", e.url+"/api/settings", `{"domain":"example.com"}`, nil); code != 200 {
 		t.Fatalf("settings: %d", code)
 	}
 	return e
+}
+
+// removeInstallation removes the containers Docker Watcher made for the
+// data folder's installation: a test's instances outlive its server.
+func removeInstallation(t *testing.T, cli *client.Client, dataDir string) {
+	st, err := store.Open(context.Background(), dataDir)
+	if err != nil {
+		t.Errorf("read the installation: %v", err)
+		return
+	}
+	settings, err := st.Settings(context.Background())
+	st.Close()
+	if err != nil {
+		t.Errorf("read the installation: %v", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true,
+		Filters: make(client.Filters).Add("label", "docker-watcher.installation="+settings.InstallationID)})
+	if err != nil {
+		t.Errorf("list the installation's containers: %v", err)
+		return
+	}
+	for _, c := range list.Items {
+		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
+			t.Errorf("remove %.12s: %v", c.ID, err)
+		}
+	}
 }
 
 func (e *deployEnv) start() {

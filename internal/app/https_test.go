@@ -149,6 +149,8 @@ func (e *httpsEnv) issued() int { return strings.Count(e.pebble.Log(), "Issued c
 func TestHTTPSWildcardThroughDNS01(t *testing.T) {
 	e := newHTTPSEnv(t)
 	registry := dockertest.Registry(t)
+	cli := dockertest.Client(t)
+	t.Cleanup(func() { removeInstallation(t, cli, e.cfg.DataDir) })
 	repo := fmt.Sprintf("dwtest/https-%d", time.Now().UnixNano())
 	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: "tls"})
 	foreign, err := e.emu.AddRecord(e.zone.ID, cfemu.Record{Type: "TXT", Name: "_acme-challenge.example.com", Content: "my-other-acme-client", Comment: "by hand"})
