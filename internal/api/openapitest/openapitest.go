@@ -270,10 +270,14 @@ func (v *Validator) check(r *http.Request, reqBody []byte, rec *recorder) {
 }
 
 // shortSchemaError says where and why a value fails its schema, without
-// printing the schema and the whole value.
+// printing the schema and the whole value. An error with causes is
+// printed as kin-openapi does (its causes, each through this function).
 func shortSchemaError(err *openapi3.SchemaError) string {
-	if p := err.JSONPointer(); len(p) > 0 {
-		return "/" + strings.Join(p, "/") + ": " + err.Reason
+	switch p := err.JSONPointer(); {
+	case err.Origin != nil:
+		return ""
+	case len(p) > 0 && !strings.HasPrefix(err.Reason, "error at"):
+		return `"/` + strings.Join(p, "/") + `": ` + err.Reason
 	}
 	return err.Reason
 }
