@@ -29,6 +29,9 @@ import (
 func init() {
 	// Server-Sent Events are text: read as a string, like text/plain.
 	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.PlainBodyDecoder)
+	// A body of another content type, or of none, is read as JSON, as the
+	// push webhook reads it (the document's */* there).
+	openapi3filter.RegisterBodyDecoder("*/*", openapi3filter.JSONBodyDecoder)
 }
 
 // Document is the parsed and validated API document with a router over

@@ -649,7 +649,7 @@ export interface paths {
         put?: never;
         /**
          * Registry push notification
-         * @description Docker Distribution's notification envelope, or {"app", "tag"} from a script; any other content type is read as JSON too. Authenticated by the setting registry_webhook_secret, not by a session or API token. At most 1 MB.
+         * @description Docker Distribution's notification envelope, or {"app", "tag"} from a script; any other content type (or none) is read as JSON too. Authenticated by the setting registry_webhook_secret, not by a session or API token. At most 1 MB.
          */
         post: operations["registryHook"];
         delete?: never;
@@ -2805,6 +2805,7 @@ export interface operations {
                 "application/json": components["schemas"]["RegistryEnvelope"] | components["schemas"]["PlainPush"];
                 "application/vnd.docker.distribution.events.v1+json": components["schemas"]["RegistryEnvelope"];
                 "application/vnd.docker.distribution.events.v2+json": components["schemas"]["RegistryEnvelope"];
+                "*/*": components["schemas"]["RegistryEnvelope"] | components["schemas"]["PlainPush"];
             };
         };
         responses: {
