@@ -78,6 +78,7 @@ func (s *Server) routes() []route {
 	return []route{
 		{pattern: "GET /healthz", public: true, handle: s.health},
 		{pattern: "GET /metrics", handle: s.serveMetrics},
+		{pattern: "GET /api/openapi.json", public: true, handle: s.openAPI},
 		{pattern: "POST /api/auth/login", public: true, handle: s.login},
 		{pattern: "POST /api/auth/logout", handle: s.logout},
 		{pattern: "GET /api/auth/me", handle: s.me},

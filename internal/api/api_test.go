@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/dockerwatcher/docker-watcher/internal/api"
+	"github.com/dockerwatcher/docker-watcher/internal/api/openapitest"
 	"github.com/dockerwatcher/docker-watcher/internal/app"
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/config"
@@ -55,6 +56,9 @@ type env struct {
 	cf     *cfemu.Server // Cloudflare API emulator the DNS provider talks to
 	cfg    config.Config
 	stop   func()
+	// openapi validates every request and answer against the OpenAPI
+	// document; the test fails with each mismatch when it ends.
+	openapi *openapitest.Validator
 }
 
 // newEnv serves Docker Watcher's object graph (app.New, as serve builds it)
@@ -64,7 +68,14 @@ func newEnv(t *testing.T) *env {
 	cf := cftest.Start(t, cfemu.Options{})
 	cfg := config.Default()
 	cfg.DataDir, cfg.AdminPassword, cfg.CloudflareAPIURL, cfg.LogLevel = t.TempDir(), adminPassword, cf.URL, "debug"
-	e := &env{t: t, logs: &syncBuffer{}, cf: cf.Server, cfg: cfg}
+	v, err := openapitest.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, logs: &syncBuffer{}, cf: cf.Server, cfg: cfg, openapi: v}
+	// Registered before the server's own clean-up, so it runs after the
+	// server has stopped and every answer is in.
+	t.Cleanup(func() { v.Report(t) })
 	e.start()
 	return e
 }
@@ -81,7 +92,7 @@ func (e *env) start() {
 	}
 	schedDone := make(chan struct{})
 	go func() { defer close(schedDone); a.Scheduler.Run(ctx) }()
-	ts := httptest.NewServer(a.Handler)
+	ts := httptest.NewServer(e.openapi.Wrap(a.Handler))
 	e.app, e.srv, e.store = a, a.API, a.Store
 	jar, _ := cookiejar.New(nil)
 	e.url, e.client = ts.URL, &http.Client{Jar: jar}

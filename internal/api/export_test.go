@@ -41,6 +41,15 @@ func (s *Server) Routes() []RouteInfo {
 	return out
 }
 
+// RouteTable lists the route table alone.
+func (s *Server) RouteTable() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range s.routes() {
+		out = append(out, RouteInfo{Pattern: rt.pattern, Public: rt.public})
+	}
+	return out
+}
+
 // SetTrustedProxies replaces the trusted proxies.
 func (s *Server) SetTrustedProxies(p []netip.Prefix) { s.trusted = p }
 

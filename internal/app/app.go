@@ -143,6 +143,7 @@ type options struct {
 	bcryptCost  int
 	debounce    time.Duration
 	routeResync time.Duration
+	wrap        func(http.Handler) http.Handler
 }
 
 // WithBcryptCost sets the password hash cost (tests lower it: the default
@@ -156,6 +157,12 @@ func WithHookDebounce(d time.Duration) Option { return func(o *options) { o.debo
 // WithRouteResync sets how often the routes are synced with a router
 // reached over the network (NPM), and retried after a failure.
 func WithRouteResync(d time.Duration) Option { return func(o *options) { o.routeResync = d } }
+
+// WithHandlerWrap puts wrap around the handler of the UI and the API
+// (tests check every request and answer against the API's document).
+func WithHandlerWrap(wrap func(http.Handler) http.Handler) Option {
+	return func(o *options) { o.wrap = wrap }
+}
 
 // New builds the graph: it opens the store (Close closes it), creates the
 // admin user at first start, and wires the bus: the DNS scheduler hears
@@ -218,6 +225,9 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 		Routing: api.Routing{Status: a.Routes.Status, ProxyAddr: loopback(cfg.ProxyListen), TestNPM: testNPM,
 			SecureURL: secureURL(cfg.ProxyTLSListen)}})
 	a.Handler = a.API
+	if o.wrap != nil {
+		a.Handler = o.wrap(a.Handler)
+	}
 	return a, nil
 }
 

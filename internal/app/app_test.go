@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/dockerwatcher/docker-watcher/internal/api/openapitest"
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy/proxytest"
@@ -70,9 +71,19 @@ func start(t *testing.T, cfg config.Config, logs *lockedBuffer) (url string, sto
 	return startAt(t, cfg, logs)
 }
 
-// startAt is start on the addresses cfg names.
+// startAt is start on the addresses cfg names. In a test (not a
+// benchmark), every request and answer of the API is validated against
+// its OpenAPI document, and the test fails with each mismatch.
 func startAt(t testing.TB, cfg config.Config, logs *lockedBuffer, opts ...Option) (url string, stop func() error) {
 	t.Helper()
+	if _, bench := t.(*testing.B); !bench {
+		v, err := openapitest.NewValidator()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { v.Report(t) })
+		opts = append(opts, WithHandlerWrap(v.Wrap))
+	}
 	cfg.ACME = false // a test never asks a CA on the internet; the HTTPS tests run the binary with Pebble
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)

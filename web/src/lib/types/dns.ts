@@ -63,8 +63,8 @@ export interface DnsRecord {
 	type: string;
 	content: string;
 	state: DnsRecordState | string;
-	/** "" when no consumer needs the record any more (an orphan). */
-	consumer_kind: DnsConsumerKind | '';
+	/** ui: the settings' ui_domain; "" when no consumer needs the record any more (an orphan). */
+	consumer_kind: DnsConsumerKind | 'ui' | '';
 	consumer_id: number;
 	consumer_name: string;
 	/** The provider's message of the last failed attempt; "" when none. */

@@ -26,6 +26,14 @@ export interface Settings {
 	/** CIDRs, canonical ("127.0.0.1" is answered "127.0.0.1/32"); X-Forwarded-* is kept only from these. */
 	trusted_proxies: string[];
 	proxy_access_log: boolean;
+	/** Where container ports are published (an IP address). */
+	docker_publish_address: string;
+	/** How long a new container has to become healthy. */
+	deploy_timeout_seconds: number;
+	/** How long requests in flight to a replaced container may take. */
+	drain_timeout_seconds: number;
+	/** Whether the push webhook's secret is set (it is write-only). */
+	registry_webhook_secret_set: boolean;
 	/** Certificates are obtained once a domain is set too. */
 	acme_enabled: boolean;
 	/** The CA's contact; "" for none. */
@@ -65,6 +73,13 @@ export interface SettingsUpdate {
 	/** At most 64 entries, each a CIDR or an address. */
 	trusted_proxies?: string[];
 	proxy_access_log?: boolean;
+	docker_publish_address?: string;
+	/** 5 to 3600. */
+	deploy_timeout_seconds?: number;
+	/** 0 to 3600. */
+	drain_timeout_seconds?: number;
+	/** Write-only, 16 to 256 characters; "" clears it. */
+	registry_webhook_secret?: string;
 	acme_enabled?: boolean;
 	/** One bare address, or "" for none. */
 	acme_email?: string;
