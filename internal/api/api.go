@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -16,6 +17,7 @@ import (
 	"github.com/dockerwatcher/docker-watcher/internal/auth"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
+	"github.com/dockerwatcher/docker-watcher/internal/registry"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
 
@@ -34,6 +36,10 @@ type Deps struct {
 	Deployer   Deployer     // nil: deploys answer 502
 	Hooks      Hooks        // the registry watcher, for the push webhook
 	Certs      Certificates // nil: no certificates
+	// Registry reads the tags of an app's repository for the deploy form:
+	// a registry.Client (Docker's config when an app has no credentials)
+	// when nil.
+	Registry registry.Source
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (config DW_TRUSTED_PROXIES).
@@ -62,6 +68,8 @@ type Server struct {
 	deployer     Deployer
 	hooks        Hooks
 	certs        Certificates
+	registry     registry.Source
+	tagsTimeout  time.Duration // bounds GET /api/apps/{id}/tags
 	streams      chan struct{} // closed by EndStreams
 	endStreams   sync.Once
 	settingsMu   sync.Mutex // one settings change at a time
@@ -114,6 +122,7 @@ func (s *Server) routes() []route {
 		{pattern: "DELETE /api/apps/{id}", handle: s.deleteApp},
 
 		{pattern: "POST /api/apps/{id}/deploy", handle: s.deployApp},
+		{pattern: "GET /api/apps/{id}/tags", handle: s.appTags},
 
 		{pattern: "GET /api/events", handle: s.eventStream},
 
@@ -158,7 +167,12 @@ func New(d Deps) *Server {
 		deployer:     d.Deployer,
 		hooks:        d.Hooks,
 		certs:        d.Certs,
+		registry:     d.Registry,
+		tagsTimeout:  tagsTimeout,
 		streams:      make(chan struct{}),
+	}
+	if s.registry == nil {
+		s.registry = &registry.Client{}
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dw_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/netip"
+	"time"
 )
 
 // What the tests of package api_test (which build the server through
@@ -55,3 +56,12 @@ func (s *Server) SetTrustedProxies(p []netip.Prefix) { s.trusted = p }
 
 // LimiterLen is the number of keys the login limiter tracks.
 func (s *Server) LimiterLen() int { return s.limits.Len() }
+
+// SetTagsTimeout bounds the registry calls of GET /api/apps/{id}/tags.
+func (s *Server) SetTagsTimeout(d time.Duration) { s.tagsTimeout = d }
+
+// MaxTags is the most tags GET /api/apps/{id}/tags answers.
+const MaxTags = maxTags
+
+// SortTags is the order of GET /api/apps/{id}/tags.
+var SortTags = sortTags

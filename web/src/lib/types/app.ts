@@ -1,27 +1,29 @@
+/** Docker's restart policies of an app's containers. */
 export type RestartPolicy = 'no' | 'always' | 'unless-stopped' | 'on-failure';
 
-/** What happens to an instance whose tag vanished from the registry. */
+/** What the watcher does with an instance whose tag vanished from the registry. */
 export type VanishedTag = 'keep' | 'remove';
 
 /**
- * The writable fields of an app. name, image, tag_pattern, container_port,
- * env, auto_deploy and registry_username are replaced by every POST and PUT;
- * the optional ones left out keep their stored value (or their default).
+ * The writable fields of an app. POST and PUT take the required ones each
+ * time; optional fields left out keep their stored value (or the default).
  */
 export interface AppInput {
+	/** A DNS label, unique: the start of its instances' subdomains. */
 	name: string;
+	/** A repository without tag or digest, e.g. registry.example.com/team/web. */
 	image: string;
+	/** A regular expression (RE2) a tag must match in full; default `latest`. */
 	tag_pattern: string;
 	container_port: number;
 	env: Record<string, string>;
 	auto_deploy: boolean;
-	poll_interval_seconds: number;
+	/** 0: webhooks only; else 10..86400 (default 300). */
+	poll_interval_seconds?: number;
 	registry_username?: string;
-	/** Write-only; "" clears it. */
+	/** Write-only; "" clears it, left out keeps it. */
 	registry_password?: string;
-	/** A path that must answer 2xx or 3xx before a container counts as healthy; "" for none. */
 	health_path?: string;
-	/** The Host of the health request; "" for the instance's name. */
 	health_host?: string;
 	/** 0: no limit. */
 	memory_mb?: number;
@@ -33,13 +35,32 @@ export interface AppInput {
 	vanished_tag?: VanishedTag;
 }
 
+/** An app as the API shows it: every field set, the password only as whether one is stored. */
 export interface App extends Required<Omit<AppInput, 'registry_password'>> {
 	id: number;
+	/** A registry password is stored; it is never sent back. */
 	registry_password_set: boolean;
 	/** The watcher's last problem with the registry; "" once a check succeeds. */
 	last_error: string;
-	/** When the watcher last asked the registry; null before it did. */
+	/** When the watcher last asked the registry; null before its first check. */
 	last_checked_at: string | null;
 	created_at: string;
 	updated_at: string;
+}
+
+/** One tag of an app's repository (GET /api/apps/{id}/tags). */
+export interface AppTag {
+	tag: string;
+	/** Only the newest few carry it. */
+	digest?: string;
+}
+
+/** The tags of an app's repository that its pattern matches, newest-looking first. */
+export interface AppTags {
+	/** At most 200. */
+	tags: AppTag[];
+	/** How many tags match, before the cap. */
+	total: number;
+	/** What could not be read beside the list (digests); "" when nothing failed. */
+	error: string;
 }

@@ -450,6 +450,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/apps/{id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The registry's tags that the app's pattern matches
+         * @description Newest-looking first (versions by their numbers, then natural order), at most 200 (`total` counts all that match); the digests of the first 10 when they could be read. The registry is read with the app's credentials, else Docker's config, within 15 s.
+         */
+        get: operations["appTags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -662,6 +682,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AppTags: {
+            tags: {
+                tag: string;
+                /** @description Present for the first 10 tags when it could be read. */
+                digest?: string;
+            }[];
+            /** @description How many tags match, before the cap of 200. */
+            total: number;
+            /** @description What could not be read beside the list (digests); "" when nothing failed. */
+            error: string;
+        };
         /** @description Every error answer of the API. */
         Error: {
             /** @description What went wrong, for a person to read (the provider's or Docker's own words for a 502). */
@@ -2279,6 +2310,34 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+        };
+    };
+    appTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A positive whole number (else 400, field id). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppTags"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
         };
     };
     eventStream: {
