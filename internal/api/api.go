@@ -115,6 +115,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/apps/{id}/deploy", handle: s.deployApp},
 
 		{pattern: "GET /api/events", handle: s.eventStream},
+		{pattern: "GET /api/summary", handle: s.getSummary},
 
 		{pattern: "GET /api/certificates", handle: s.listCertificates},
 		{pattern: "POST /api/certificates/renew", handle: s.renewCertificates},
