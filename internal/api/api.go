@@ -125,6 +125,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/apps/{id}/tags", handle: s.appTags},
 
 		{pattern: "GET /api/events", handle: s.eventStream},
+		{pattern: "GET /api/summary", handle: s.getSummary},
 
 		{pattern: "GET /api/certificates", handle: s.listCertificates},
 		{pattern: "POST /api/certificates/renew", handle: s.renewCertificates},

@@ -20,8 +20,8 @@ const (
 	SettingsChanged Kind = "settings_changed"
 	// AppsChanged: an app was created, changed or removed.
 	AppsChanged Kind = "apps_changed"
-	// DNSSynced: a DNS sync ran and saved its report (records may have
-	// changed).
+	// DNSSynced: a DNS sync ran, and saved its report or failed (records
+	// may have changed either way).
 	DNSSynced Kind = "dns_synced"
 	// InstanceProgress: a deploy of an instance reached a new step.
 	InstanceProgress Kind = "instance_progress"

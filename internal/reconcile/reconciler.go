@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +39,25 @@ type Reconciler struct {
 	// zoneOK is the provKey whose zone name was read from the provider
 	// and found to match the settings: zone ids do not change name.
 	zoneOK string
+
+	last atomic.Pointer[RunOutcome] // read without waiting for a run under way
+}
+
+// RunOutcome is how the last sync (not a dry run) of this process ended.
+type RunOutcome struct {
+	At  time.Time // when it ended; zero before the first
+	Err string    // why it failed; "" when it succeeded (its report is saved)
+}
+
+// LastRun is how the last sync of this process ended: a failed sync
+// saves no report, so this is where its error is kept (in memory only:
+// the start-up sync tells again after a restart). It never waits for a
+// sync under way.
+func (r *Reconciler) LastRun() RunOutcome {
+	if o := r.last.Load(); o != nil {
+		return *o
+	}
+	return RunOutcome{}
 }
 
 // New returns a Reconciler. reg may be nil.
@@ -90,10 +110,16 @@ func (r *Reconciler) sync(ctx context.Context, dryRun bool) (rep Report, err err
 		rep.DurationMS = r.now().Sub(start).Milliseconds()
 		if !dryRun {
 			r.metrics.observe(rep, err)
-			if err != nil {
-				return
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return // cancelled (a shutdown, a client gone): says nothing of the provider
+			case err != nil:
+				// A failed sync saves no report: the dashboard learns of it here.
+				r.last.Store(&RunOutcome{At: r.now().UTC(), Err: err.Error()})
+			default:
+				r.saveReport(context.WithoutCancel(ctx), start, rep, seen)
+				r.last.Store(&RunOutcome{At: r.now().UTC()})
 			}
-			r.saveReport(context.WithoutCancel(ctx), start, rep, seen)
 			if r.events != nil {
 				r.events.Publish(events.Event{Kind: events.DNSSynced, Subject: "dns"})
 			}

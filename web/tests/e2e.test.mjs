@@ -124,9 +124,11 @@ describe('web UI', { concurrency: false }, () => {
 		await page.getByText('Signed in as admin').waitFor();
 	});
 
-	e2e('/ leads to the instances page', async () => {
+	e2e('/ is the dashboard; the instances page has none yet', async () => {
 		await page.goto('/');
-		await page.waitForURL((url) => url.pathname === '/instances');
+		await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+		assert.equal(new URL(page.url()).pathname, '/');
+		await page.goto('/instances');
 		await page.getByRole('heading', { name: 'Instances', level: 1 }).waitFor();
 		await page.getByText('No instances yet.').waitFor();
 	});

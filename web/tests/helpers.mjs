@@ -535,7 +535,12 @@ export function browserStack({ name, services }) {
 	let serviceLogs = () => ({});
 	const stack = {
 		password,
+		binary,
 		tmpDir: '',
+		/** Docker Watcher's data folder and environment, once started (to start it again). */
+		dataDir: '',
+		/** @type {Record<string, string>} */
+		env: {},
 		/** @type {ReturnType<typeof startProcess> | undefined} */
 		server: undefined,
 		baseURL: '',
@@ -555,12 +560,12 @@ export function browserStack({ name, services }) {
 			[stack.proxyPort, stack.tlsPort] = [await freePort(), await freePort()];
 			const started = (await services?.(stack, (stop) => stops.push(stop))) || {};
 			if (started.logs) serviceLogs = started.logs;
-			({ server: stack.server, baseURL: stack.baseURL } = await startDockerWatcher(
-				binary,
-				path.join(stack.tmpDir, 'data'),
-				{ DW_ADMIN_PASSWORD: password, ...started.env },
-				{ proxyPort: stack.proxyPort, tlsPort: stack.tlsPort }
-			));
+			stack.dataDir = path.join(stack.tmpDir, 'data');
+			stack.env = { DW_ADMIN_PASSWORD: password, ...started.env };
+			({ server: stack.server, baseURL: stack.baseURL } = await startDockerWatcher(binary, stack.dataDir, stack.env, {
+				proxyPort: stack.proxyPort,
+				tlsPort: stack.tlsPort
+			}));
 			({ browser: stack.browser, page: stack.page } = await openPage(stack.baseURL, stack.pageErrors, started.chromiumArgs));
 		},
 		async stop() {
@@ -568,6 +573,22 @@ export function browserStack({ name, services }) {
 			await stopProcess(stack.server?.child);
 			while (stops.length > 0) await stops.pop()?.();
 			if (stack.tmpDir) await rm(stack.tmpDir, { recursive: true, force: true });
+		},
+		/**
+		 * Stop Docker Watcher and start it again on the same data folder,
+		 * ports and environment; the browser stays. `meanwhile` runs while
+		 * it is down.
+		 * @param {() => Promise<unknown>} [meanwhile]
+		 */
+		async restart(meanwhile) {
+			await stopProcess(stack.server?.child);
+			stack.server = undefined;
+			await meanwhile?.();
+			({ server: stack.server } = await startDockerWatcher(binary, stack.dataDir, stack.env, {
+				apiPort: Number(new URL(stack.baseURL).port),
+				proxyPort: stack.proxyPort,
+				tlsPort: stack.tlsPort
+			}));
 		},
 		/** The page, once started. */
 		p: page,
@@ -588,11 +609,11 @@ export function browserStack({ name, services }) {
 /**
  * The set-up of a DNS browser test (browserStack): the emulator with
  * `zones`, a gate in front of it (closed until the test opens it), and
- * Docker Watcher reaching the emulator through the gate. The emulator's
- * token (DNS edit on every zone) is random.
- * @param {{name: string, zones: string[]}} options
+ * Docker Watcher reaching the emulator through the gate, with `env` in its
+ * environment too. The emulator's token (DNS edit on every zone) is random.
+ * @param {{name: string, zones: string[], env?: Record<string, string>}} options
  */
-export function dnsTestStack({ name, zones }) {
+export function dnsTestStack({ name, zones, env = {} }) {
 	const token = 'cf-' + randomBytes(24).toString('hex');
 	const base = browserStack({
 		name,
@@ -604,7 +625,7 @@ export function dnsTestStack({ name, zones }) {
 			defer(() => gate.close());
 			s.gate = gate;
 			return {
-				env: { DW_CLOUDFLARE_API_URL: gate.baseURL },
+				env: { DW_CLOUDFLARE_API_URL: gate.baseURL, ...env },
 				logs: () => ({ [`${name}-cf-emulator.log`]: emulator.log, [`${name}-gate.log`]: gate.log.join('\n') })
 			};
 		}

@@ -470,6 +470,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the dashboard shows, in one answer
+         * @description Counts, the DNS mode and last sync, the provider's, ACME's and the engine's state: from what the server knows already; it never calls the DNS provider or the CA.
+         */
+        get: operations["getSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -682,6 +702,69 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Summary: {
+            domain: string;
+            apps: number;
+            instances: {
+                total: number;
+                running: number;
+                deploying: number;
+                stopped: number;
+                failed: number;
+            };
+            proxies: number;
+            /** @enum {string} */
+            engine: "ok" | "unreachable";
+            dns: {
+                /** @enum {string} */
+                mode: "wildcard" | "managed";
+                provider: string;
+                zone_name: string;
+                records: number;
+                /** @description Counts by state; states that do not occur are left out. */
+                states: {
+                    [key: string]: number;
+                };
+                last_sync: components["schemas"]["DnsSyncCounts"] | null;
+                /** @enum {string} */
+                provider_state: "ok" | "error" | "unknown" | "none";
+                last_error: string;
+                /** Format: date-time */
+                last_error_at: string | null;
+            };
+            certificates: {
+                enabled: boolean;
+                total: number;
+                /** @description Counts by state; states that do not occur are left out. */
+                states: {
+                    [key: string]: number;
+                };
+                expiring_soon: number;
+                /** Format: date-time */
+                next_expiry: string | null;
+                /** @enum {string} */
+                acme: "ok" | "pending" | "error" | "off";
+                last_error: string;
+            };
+        };
+        /** @description A sync report without its lines. */
+        DnsSyncCounts: {
+            /** @enum {string} */
+            mode: "managed" | "wildcard";
+            provider: string;
+            zone_name: string;
+            dry_run: boolean;
+            /** Format: date-time */
+            started_at: string;
+            created: number;
+            updated: number;
+            deleted: number;
+            already_synced: number;
+            conflicts: number;
+            errors: number;
+            api_calls: number;
+            duration_ms: number;
+        };
         AppTags: {
             tags: {
                 tag: string;
@@ -2338,6 +2421,28 @@ export interface operations {
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
+        };
+    };
+    getSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
         };
     };
     eventStream: {
