@@ -247,9 +247,9 @@ func (a *App) newDeployer(ctx context.Context) error {
 	a.Deployer = docker.New(docker.Options{Client: cli, Store: a.Store, Events: a.Bus, Log: a.Log,
 		Installation: st.InstallationID, Drain: a.drain})
 	a.Watcher = registry.NewWatcher(registry.Options{Source: &registry.Client{}, Apps: watchedApps{a.Store},
-		Deployer: watchDeployer{a.Deployer}, Reporter: appReporter{a.Store}, Logger: a.Log})
+		Deployer: watchDeployer{a.Deployer}, Reporter: appReporter{a.Store, a.Bus}, Logger: a.Log})
 	a.Bus.Subscribe(func(e events.Event) {
-		if e.Kind == events.AppsChanged {
+		if e.Kind == events.AppsChanged && e.Subject != checkSubject {
 			go a.Watcher.Reload(context.Background())
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dockerwatcher/docker-watcher/internal/docker"
+	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/registry"
 	"github.com/dockerwatcher/docker-watcher/internal/store"
 )
@@ -72,8 +73,12 @@ func temporary(err error) error {
 	return err
 }
 
-// appReporter keeps the watcher's last problem on the app.
-type appReporter struct{ store *store.Store }
+// appReporter keeps the watcher's last problem on the app, and tells the
+// UI (subject "check": the watcher itself need not read the apps again).
+type appReporter struct {
+	store  *store.Store
+	events *events.Bus
+}
 
 func (r appReporter) AppError(appID int64, err error) { r.set(appID, err.Error()) }
 func (r appReporter) AppOK(appID int64)               { r.set(appID, "") }
@@ -81,5 +86,10 @@ func (r appReporter) AppOK(appID int64)               { r.set(appID, "") }
 func (r appReporter) set(appID int64, msg string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	r.store.SetAppCheck(ctx, appID, msg) // a deleted app has nothing to note it on
+	if r.store.SetAppCheck(ctx, appID, msg) == nil { // a deleted app has nothing to note it on
+		r.events.Publish(events.Event{Kind: events.AppsChanged, Subject: checkSubject, ID: appID})
+	}
 }
+
+// checkSubject marks the apps_changed of a registry check.
+const checkSubject = "check"
