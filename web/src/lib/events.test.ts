@@ -1,42 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LiveEvents, backoff, type Source } from './events.svelte';
-
-/** A stand-in for EventSource that the test drives. */
-class FakeSource implements Source {
-	onopen: ((e: Event) => void) | null = null;
-	onerror: ((e: Event) => void) | null = null;
-	closed = false;
-	listeners = new Map<string, ((e: MessageEvent) => void)[]>();
-	addEventListener(type: string, l: (e: MessageEvent) => void) {
-		this.listeners.set(type, [...(this.listeners.get(type) ?? []), l]);
-	}
-	close() {
-		this.closed = true;
-	}
-	open() {
-		this.onopen?.(new Event('open'));
-	}
-	fail() {
-		this.onerror?.(new Event('error'));
-	}
-	send(type: string, data: string) {
-		for (const l of this.listeners.get(type) ?? []) l(new MessageEvent(type, { data }));
-	}
-}
-
-function world() {
-	const sources: FakeSource[] = [];
-	const live = new LiveEvents({
-		open: () => {
-			const s = new FakeSource();
-			sources.push(s);
-			return s;
-		},
-		backoff: (n) => n * 100,
-		keep: 3
-	});
-	return { live, sources };
-}
+import { backoff } from './events.svelte';
+import { fakeLive as world } from './test/event-source';
 
 describe('LiveEvents', () => {
 	beforeEach(() => vi.useFakeTimers());
