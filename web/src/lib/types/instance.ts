@@ -47,6 +47,8 @@ export interface Instance {
 	previous_digest: string;
 	/** An earlier image is kept to roll back to. */
 	can_rollback: boolean;
+	/** A digest the watcher does not deploy again: the last that failed, or the one a rollback left; "" when none. */
+	failed_digest?: string;
 	/** Absent when the server has not deployed it since it started. */
 	progress?: DeployProgress;
 	/** When the status last changed; a stopped instance's grace period counts from it. */
