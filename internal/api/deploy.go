@@ -2,12 +2,13 @@ package api
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 
@@ -182,22 +183,89 @@ func (s *Server) instanceLogs(w http.ResponseWriter, r *http.Request) error {
 		_, err := io.Copy(w, pr)
 		return ignoreClosed(err)
 	}
+	logEvents(ctx, w, pr, streamHeartbeat)
+	return nil
+}
+
+// logEvents sends the lines of r as Server-Sent Events, one event per
+// line, until r ends (the container ended: "event: end") or ctx does (the
+// client went, or the server shuts down: no end, so that a client that is
+// still there connects again). The headers go at once, so that the client
+// knows the stream is open before the first line; a comment every
+// heartbeat keeps a quiet stream open through proxies. A carriage return
+// inside a line ends an SSE line, so each part of such a line (a progress
+// bar's frames) is a data line of its own: the event's data is the parts
+// joined by newlines. A line longer than the reader's buffer comes in
+// pieces, each its own event, rather than ending the stream.
+func logEvents(ctx context.Context, w http.ResponseWriter, r io.Reader, heartbeat time.Duration) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
-	sc := bufio.NewScanner(pr)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if _, err := fmt.Fprintf(w, "data: %s\n\n", sc.Bytes()); err != nil {
-			return nil
+	send := func(b []byte) bool {
+		if _, err := w.Write(b); err != nil {
+			return false
 		}
 		if flusher != nil {
 			flusher.Flush()
 		}
+		return true
 	}
-	fmt.Fprint(w, "event: end\ndata: \n\n")
-	return nil
+	if !send([]byte(": connected\n\n")) {
+		return
+	}
+	lines := make(chan []byte)
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		br := bufio.NewReaderSize(r, 64<<10)
+		for {
+			line, _, err := br.ReadLine()
+			if err != nil {
+				return
+			}
+			select {
+			case lines <- bytes.Clone(line):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	beat := time.NewTicker(heartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-beat.C:
+			if !send([]byte(": heartbeat\n\n")) {
+				return
+			}
+		case line := <-lines:
+			if !send(logEvent(line)) {
+				return
+			}
+		case <-ended:
+			// Every line was taken (the reader waits until its line is).
+			if ctx.Err() == nil {
+				send([]byte("event: end\ndata: \n\n"))
+			}
+			return
+		}
+	}
+}
+
+// logEvent is one line as an SSE event: "data: " before each of its
+// carriage-return separated parts.
+func logEvent(line []byte) []byte {
+	var b bytes.Buffer
+	for part := range bytes.SplitSeq(line, []byte{'\r'}) {
+		b.WriteString("data: ")
+		b.Write(part)
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	return b.Bytes()
 }
 
 func ignoreClosed(err error) error {

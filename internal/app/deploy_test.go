@@ -668,7 +668,12 @@ func TestSubdomainsRollbackLogsRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	line, _ := bufio.NewReader(res.Body).ReadString('\n')
+	// The first data line, after the ": connected" comment.
+	br := bufio.NewReader(res.Body)
+	line, _ := br.ReadString('\n')
+	for strings.HasPrefix(line, ":") || line == "\n" {
+		line, _ = br.ReadString('\n')
+	}
 	cancel()
 	res.Body.Close()
 	if res.Header.Get("Content-Type") != "text/event-stream" || !strings.HasPrefix(line, "data: testserver") {

@@ -25,7 +25,6 @@
 
 import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -40,6 +39,7 @@ import {
 	stopProcess,
 	testenvBinary
 } from './helpers.mjs';
+import { engine, removeContainers, testApp } from './deploy.mjs';
 
 const token = 'cf-' + randomBytes(24).toString('hex');
 const repo = `dwtest/https-ui-${Date.now()}`;
@@ -89,7 +89,7 @@ const stack = browserStack({
 
 		const { ref } = await pushImage(testenv, { repo, tag: 'v1', version });
 		shared.image = ref.slice(0, ref.lastIndexOf(':'));
-		defer(removeContainers);
+		defer(() => removeContainers(shared.containers));
 
 		// Chromium trusts Pebble's issuer through its SPKI list: a chain the
 		// system's roots do not verify is accepted only when a certificate
@@ -130,28 +130,6 @@ function readLog(file) {
 	} catch (err) {
 		return `(reading ${file}: ${err})`;
 	}
-}
-
-/**
- * A call to the Docker Engine API at DOCKER_HOST (a unix socket, as
- * scripts/with-docker.sh gives): its status.
- */
-function engine(method, pathname) {
-	const host = process.env.DOCKER_HOST ?? '';
-	assert.ok(host.startsWith('unix://'), `DOCKER_HOST=${host}: run the browser tests under scripts/with-docker.sh (make test-e2e does)`);
-	return new Promise((resolve, reject) => {
-		const req = http.request({ socketPath: host.slice('unix://'.length), method, path: pathname }, (res) => {
-			res.resume();
-			res.on('end', () => resolve(res.statusCode));
-		});
-		req.on('error', reject);
-		req.end();
-	});
-}
-
-/** The safety net: force-remove the containers the deploy made, if still there. */
-async function removeContainers() {
-	for (const id of shared.containers) await engine('DELETE', `/containers/${id}?force=1`).catch(() => {});
 }
 
 const settingsForm = (name) => p().getByRole('form', { name });
@@ -230,15 +208,7 @@ describe('HTTPS with Pebble: the Certificates card and an instance over HTTPS in
 	});
 
 	e2e('an app of the pushed image; its tag v1 deployed from the Instances page runs', async () => {
-		const app = await apiOK('POST', '/api/apps', {
-			name: 'web',
-			image: shared.image,
-			tag_pattern: 'v\\d+',
-			container_port: 8080,
-			env: {},
-			auto_deploy: false,
-			poll_interval_seconds: 0
-		});
+		const app = await apiOK('POST', '/api/apps', testApp(shared.image));
 		await p().goto('/instances');
 		const form = p().getByRole('form', { name: 'Deploy a tag' });
 		await eventually(async () => assert.equal(await form.getByLabel('App', { exact: true }).inputValue(), String(app.id)));

@@ -197,6 +197,100 @@ describe('Instances page without a Docker Engine', { concurrency: false }, () =>
 		assert.equal((await api('DELETE', '/api/instances/999')).status, 404);
 	});
 
+	e2e('at a phone width the navigation is a menu: its button opens and closes it, Escape and a click elsewhere close it, links work', async () => {
+		const page = p();
+		await page.setViewportSize({ width: 390, height: 844 });
+		try {
+			await page.goto('/instances');
+			const menu = page.getByRole('button', { name: 'Menu', exact: true });
+			const nav = page.getByRole('navigation', { name: 'Main' });
+			await menu.waitFor();
+			assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+			assert.equal(await menu.getAttribute('aria-controls'), 'main-nav');
+			assert.equal(await nav.isVisible(), false);
+
+			// Opened, the current page's entry takes the focus.
+			await menu.click();
+			assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+			await nav.waitFor();
+			const labels = (await nav.getByRole('link').allTextContents()).map((t) => t.trim());
+			assert.equal(labels[0], 'Dashboard');
+			for (const l of ['Instances', 'Proxies', 'DNS', 'Settings']) assert.ok(labels.includes(l), `no ${l} in ${labels}`);
+			assert.equal(await nav.getByRole('link', { name: 'Dashboard' }).getAttribute('href'), '/');
+			assert.equal(await nav.getByRole('link', { name: 'Instances' }).getAttribute('aria-current'), 'page');
+			await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Instances'));
+
+			// Escape closes it and gives the focus back to the button; Enter opens it again.
+			await page.keyboard.press('Escape');
+			assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+			await nav.waitFor({ state: 'hidden' });
+			assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-controls')), 'main-nav');
+			await page.keyboard.press('Enter');
+			await nav.waitFor();
+			// The button closes it too.
+			await menu.click();
+			await nav.waitFor({ state: 'hidden' });
+
+			// A link navigates, and the menu closes.
+			await menu.click();
+			await nav.getByRole('link', { name: 'Proxies' }).click();
+			await page.waitForURL((u) => u.pathname === '/proxies');
+			await page.getByRole('heading', { name: 'Proxies', level: 1 }).waitFor();
+			assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+			assert.equal(await nav.isVisible(), false);
+
+			// A click elsewhere closes it.
+			await menu.click();
+			await nav.waitFor();
+			await page.getByRole('heading', { name: 'Proxies', level: 1 }).click();
+			await nav.waitFor({ state: 'hidden' });
+			assert.equal(await page.locator('header .brand').getAttribute('href'), '/');
+		} finally {
+			await page.setViewportSize({ width: 1280, height: 800 });
+		}
+		// Wide again: no menu button, the navigation always shown.
+		await p().getByRole('button', { name: 'Menu', exact: true }).waitFor({ state: 'hidden' });
+		await p().getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Proxies' }).waitFor();
+	});
+
+	e2e('at a phone width the keyboard goes skip link, menu button, brand, with a visible focus ring, never into the closed menu', async () => {
+		const page = p();
+		await page.setViewportSize({ width: 390, height: 844 });
+		try {
+			await page.goto('/proxies');
+			await page.getByRole('heading', { name: 'Proxies', level: 1 }).waitFor();
+			const focused = () =>
+				page.evaluate(() => {
+					const el = /** @type {HTMLElement} */ (document.activeElement);
+					const s = getComputedStyle(el);
+					const box = el.getBoundingClientRect();
+					return {
+						text: el.textContent?.trim() ?? '',
+						inNav: !!el.closest('nav[aria-label="Main"]'),
+						outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0,
+						visible: box.width > 0 && box.height > 0 && box.top >= 0
+					};
+				});
+			const stops = [];
+			for (let i = 0; i < 6; i++) {
+				await page.keyboard.press('Tab');
+				stops.push(await focused());
+			}
+			assert.deepEqual(stops.slice(0, 3).map((s) => s.text), ['Skip to content', 'Menu', 'Docker Watcher']);
+			for (const s of stops.slice(0, 3)) assert.ok(s.outline && s.visible, `no visible focus on ${JSON.stringify(s)}`);
+			assert.ok(stops.every((s) => !s.inNav), `a link of the closed menu took the focus: ${JSON.stringify(stops)}`);
+
+			// The skip link leads to the content.
+			await page.goto('/proxies');
+			await page.getByRole('heading', { name: 'Proxies', level: 1 }).waitFor();
+			await page.keyboard.press('Tab');
+			await page.keyboard.press('Enter');
+			await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.id), 'main'));
+		} finally {
+			await page.setViewportSize({ width: 1280, height: 800 });
+		}
+	});
+
 	e2e('the page had no uncaught errors', async () => {
 		assert.deepEqual(stack.pageErrors.map(String), []);
 	});

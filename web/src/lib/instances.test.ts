@@ -5,18 +5,22 @@ import {
 	actionHint,
 	actionWords,
 	deployErrorMessage,
+	deployFraction,
+	deployOutcome,
 	deployRunning,
+	deployState,
+	deploySteps,
 	engineDown,
 	engineUnreachable,
 	formatBytes,
 	instanceActions,
-	pendingDeploy,
+	instanceName,
 	progressLabel,
 	progressText,
 	pullFraction,
-	settlePending,
+	settleDeploys,
 	shortDigest,
-	shouldPoll,
+	trackDeploy,
 	upsertInstance
 } from './instances';
 import { makeInstance } from './test/factories';
@@ -176,59 +180,106 @@ describe('actionWords and actionHint', () => {
 	});
 });
 
-describe('shouldPoll and pending deploys', () => {
-	it('polls while a deploy runs, not once all are done or failed', () => {
-		expect(shouldPoll([makeInstance({ progress: { step: 'pulling' } })])).toBe(true);
-		expect(shouldPoll([makeInstance({ progress: { step: 'done' } }), makeInstance({ id: 2, status: 'failed', progress: { step: 'failed' } })])).toBe(
-			false
-		);
-		expect(shouldPoll([makeInstance()])).toBe(false);
-		expect(shouldPoll([])).toBe(false);
-	});
-
-	it('a deploying instance the server has no step for (it restarted) is not polled for ever', () => {
-		expect(shouldPoll([makeInstance({ status: 'deploying' })])).toBe(false);
-	});
-
-	it('polls while a deploy asked for here has not shown its end', () => {
-		const inst = makeInstance({ status: 'deploying' });
-		expect(shouldPoll([inst], [pendingDeploy(inst, 0)])).toBe(true);
-	});
-
-	it('a new deploy waits until its instance ended in a final step, not deploying', () => {
-		const asked = makeInstance({ status: 'deploying', container_id: '' });
-		let pending = [pendingDeploy(asked, 0)];
-		pending = settlePending(pending, [asked], 1000);
-		expect(pending).toHaveLength(1);
-		pending = settlePending(pending, [{ ...asked, progress: { step: 'pulling' } }], 2000);
-		expect(pending).toEqual([{ id: 1, since: 2000, before: '' }]);
-		// The step is failed a moment before the row says so: still waiting.
-		pending = settlePending(pending, [{ ...asked, progress: { step: 'failed' } }], 3000);
-		expect(pending).toHaveLength(1);
-		pending = settlePending(pending, [{ ...asked, status: 'failed', progress: { step: 'failed' } }], 4000);
-		expect(pending).toEqual([]);
+describe('deploys followed to their end', () => {
+	it('a new deploy ends once its instance is in a final step, not deploying', () => {
+		const asked = makeInstance({ status: 'deploying', container_id: '', progress: undefined });
+		let tracked = trackDeploy([], asked);
+		let r = settleDeploys(tracked, [asked]);
+		expect(r).toEqual({ tracked, ended: [] });
+		r = settleDeploys(r.tracked, [{ ...asked, progress: { step: 'pulling' } }]);
+		expect(r).toEqual({ tracked: [{ id: 1, before: '' }], ended: [] });
+		// The step is failed a moment before the row says so: not yet.
+		r = settleDeploys(r.tracked, [{ ...asked, progress: { step: 'failed' } }]);
+		expect(r.ended).toEqual([]);
+		const failed = { ...asked, status: 'failed' as const, progress: { step: 'failed' } };
+		r = settleDeploys(r.tracked, [failed]);
+		expect(r).toEqual({ tracked: [], ended: [failed] });
+		tracked = r.tracked;
+		// Ended once: not again.
+		expect(settleDeploys(tracked, [failed]).ended).toEqual([]);
 	});
 
 	it("a redeploy is not taken for done by the last deploy's done", () => {
 		const before = makeInstance({ progress: { step: 'done' }, updated_at: '2026-01-01T00:00:00Z' });
-		let pending = [pendingDeploy(before, 0)];
-		pending = settlePending(pending, [before], 1000);
-		expect(pending).toHaveLength(1);
-		// Done again, quicker than a poll: the row changed.
-		pending = settlePending(pending, [{ ...before, updated_at: '2026-01-01T00:00:05Z' }], 2000);
-		expect(pending).toEqual([]);
+		const tracked = trackDeploy([], before);
+		expect(settleDeploys(tracked, [before]).ended).toEqual([]);
+		// Done again, without a step seen between: the row changed.
+		const again = { ...before, updated_at: '2026-01-01T00:00:05Z' };
+		expect(settleDeploys(tracked, [again])).toEqual({ tracked: [], ended: [again] });
 	});
 
-	it('gives up on a deploy that shows no change, or whose instance is gone', () => {
-		const inst = makeInstance({ progress: { step: 'done' } });
-		expect(settlePending([pendingDeploy(inst, 0)], [inst], 29_000)).toHaveLength(1);
-		expect(settlePending([pendingDeploy(inst, 0)], [inst], 31_000)).toEqual([]);
-		expect(settlePending([pendingDeploy(inst, 0)], [], 1000)).toEqual([]);
+	it('follows a deploy seen running wherever it was asked for, and forgets an instance gone', () => {
+		const running = makeInstance({ id: 4, progress: { step: 'waiting_for_health' } });
+		const r = settleDeploys([], [makeInstance({ id: 3 }), running]);
+		expect(r).toEqual({ tracked: [{ id: 4, before: '' }], ended: [] });
+		const done = { ...running, progress: { step: 'done' } };
+		expect(settleDeploys(r.tracked, [done]).ended).toEqual([done]);
+		expect(settleDeploys(r.tracked, [])).toEqual({ tracked: [], ended: [] });
 	});
 
-	it('a long pull never times out while it runs', () => {
-		const inst = makeInstance({ progress: { step: 'pulling', current: 1, total: 9 } });
-		expect(settlePending([pendingDeploy(makeInstance(), 0)], [inst], 600_000)).toEqual([{ id: 1, since: 600_000, before: '' }]);
+	it('asking again replaces the earlier follow of the same instance', () => {
+		const a = makeInstance({ updated_at: '1' });
+		const b = makeInstance({ updated_at: '2' });
+		expect(trackDeploy(trackDeploy([], a), b)).toEqual([{ id: 1, before: deployState(b) }]);
+	});
+
+	it('says how a deploy ended', () => {
+		const digest = 'sha256:' + 'a'.repeat(64);
+		expect(deployOutcome(makeInstance({ tag: 'v2', digest, progress: { step: 'done' } }))).toEqual({
+			kind: 'success',
+			message: 'web.example.com is deployed: v2 (sha256:aaaaaaaaaaaa) runs.'
+		});
+		expect(deployOutcome(makeInstance({ status: 'failed', last_error: 'not healthy in time\nlast log lines:\nx', progress: { step: 'failed' } }))).toEqual({
+			kind: 'error',
+			message: 'The deploy of web.example.com failed: not healthy in time'
+		});
+		expect(deployOutcome(makeInstance({ status: 'running', last_error: 'pull: unknown tag', progress: { step: 'failed' } })).message).toBe(
+			'The new container of web.example.com failed; the running one keeps serving: pull: unknown tag'
+		);
+		expect(deployOutcome(makeInstance({ fqdn: '', subdomain: 'web', status: 'failed', last_error: '', progress: { step: 'failed' } })).message).toBe(
+			'The deploy of web failed: no reason given'
+		);
+	});
+
+	it('names an instance by its FQDN, else its subdomain', () => {
+		expect(instanceName(makeInstance())).toBe('web.example.com');
+		expect(instanceName(makeInstance({ fqdn: '' }))).toBe('web');
+	});
+});
+
+describe('deploySteps and deployFraction', () => {
+	const states = (steps: ReturnType<typeof deploySteps>) => steps.map((s) => `${s.step}:${s.state}`);
+
+	it('a first deploy: no draining; the pull with its bytes', () => {
+		const inst = makeInstance({ status: 'deploying', progress: { step: 'pulling', current: 5_000_000, total: 20_000_000 } });
+		const steps = deploySteps(inst);
+		expect(states(steps)).toEqual(['pulling:current', 'creating:todo', 'starting:todo', 'waiting_for_health:todo', 'routing:todo']);
+		expect(steps[0].label).toBe('Pulling 5 MB of 20 MB');
+		expect(steps[1].label).toBe('Creating the container');
+		expect(deployFraction(inst)).toBeCloseTo(0.25 / 5);
+	});
+
+	it('a redeploy of a running instance drains the old container last', () => {
+		const inst = makeInstance({ status: 'running', progress: { step: 'routing' } });
+		expect(states(deploySteps(inst))).toEqual([
+			'pulling:done',
+			'creating:done',
+			'starting:done',
+			'waiting_for_health:done',
+			'routing:current',
+			'draining:todo'
+		]);
+		expect(deployFraction(inst)).toBeCloseTo(4 / 6);
+		expect(states(deploySteps({ status: 'running', progress: { step: 'draining' } })).at(-1)).toBe('draining:current');
+	});
+
+	it('nothing while no deploy runs; an unknown step comes last, current', () => {
+		expect(deploySteps(makeInstance({ progress: { step: 'done' } }))).toEqual([]);
+		expect(deploySteps(makeInstance({ progress: undefined }))).toEqual([]);
+		expect(deployFraction(makeInstance({ progress: { step: 'failed' } }))).toBeNull();
+		const steps = deploySteps({ status: 'deploying', progress: { step: 'signing' } });
+		expect(steps.at(-1)).toEqual({ step: 'signing', label: 'Signing', state: 'current' });
+		expect(steps.slice(0, -1).every((s) => s.state === 'done')).toBe(true);
 	});
 });
 

@@ -1,6 +1,7 @@
 /**
- * Pure logic of the Instances page: a deploy's progress in words, which
- * actions an instance offers, when the list is polled.
+ * Pure logic of the instances: a deploy's progress in words and steps,
+ * which actions an instance offers, which deploys are followed until
+ * their end (for the toast that says how it ended).
  */
 
 import { ApiError } from './api/client';
@@ -78,15 +79,6 @@ export function progressLabel(inst: Pick<Instance, 'status' | 'progress'>): stri
 	if (deployRunning(inst)) return progressText(inst.progress!);
 	if (inst.status === 'deploying') return inst.progress ? null : 'Starting the deploy';
 	return null;
-}
-
-/**
- * Whether the list should be fetched again in a second: a deploy of an
- * instance runs (a step short of done or failed), or one asked for from
- * this page has not shown its end yet.
- */
-export function shouldPoll(instances: readonly Pick<Instance, 'progress'>[], pending: readonly PendingDeploy[] = []): boolean {
-	return pending.length > 0 || instances.some(deployRunning);
 }
 
 /** What the row of an instance offers. */
@@ -188,16 +180,13 @@ export function engineUnreachable(health: { docker?: string } | null | undefined
 }
 
 /**
- * A deploy asked for from this page (a new instance, a redeploy, a
- * rollback) whose end the list has not shown yet. Its answer (202) comes
- * before the deploy's first step, so the list is polled until the
- * instance shows a finished deploy other than the one it showed then.
+ * A deploy followed until its end, for the toast that says how it ended:
+ * one asked for here (a new instance, a redeploy, a rollback), whose
+ * answer (202) comes before its first step, or one seen running.
  */
-export interface PendingDeploy {
+export interface TrackedDeploy {
 	id: number;
-	/** When it was asked for, or last seen running (ms). */
-	since: number;
-	/** The instance's deploy state when it was asked for (deployState). */
+	/** The instance's deploy state when it was asked for (deployState); "" once seen running. */
 	before: string;
 }
 
@@ -206,31 +195,105 @@ export function deployState(inst: Pick<Instance, 'progress' | 'updated_at'>): st
 	return JSON.stringify([inst.progress ?? null, inst.updated_at]);
 }
 
-export function pendingDeploy(inst: Instance, now: number): PendingDeploy {
-	return { id: inst.id, since: now, before: deployState(inst) };
+/** Follow the deploy asked for on `inst` (as it was before the call). */
+export function trackDeploy(tracked: readonly TrackedDeploy[], inst: Instance): TrackedDeploy[] {
+	return [...tracked.filter((t) => t.id !== inst.id), { id: inst.id, before: deployState(inst) }];
 }
 
 /**
- * The pending deploys still to wait for: not those whose instance is gone,
- * whose deploy ended (a final step, changed since it was asked for, and
- * the status no longer deploying), or that showed no change in
- * `timeoutMs` (the server may have been restarted). One seen running
- * waits for its end however long it takes.
+ * The deploys still followed, and the instances whose deploy ended now (a
+ * final step other than the one shown when it was asked for, and no
+ * longer deploying). An instance gone is no longer followed; a deploy
+ * seen running is followed from then on, wherever it was asked for.
  */
-export function settlePending(
-	pending: readonly PendingDeploy[],
-	instances: readonly Instance[],
-	now: number,
-	timeoutMs = 30_000
-): PendingDeploy[] {
-	return pending.flatMap((p) => {
-		const inst = instances.find((i) => i.id === p.id);
-		if (!inst) return [];
-		if (deployRunning(inst)) return [{ ...p, since: now, before: '' }];
-		const ended = deployState(inst) !== p.before && !!inst.progress && isFinalStep(inst.progress.step) && inst.status !== 'deploying';
-		if (ended || now - p.since > timeoutMs) return [];
-		return [p];
-	});
+export function settleDeploys(
+	tracked: readonly TrackedDeploy[],
+	instances: readonly Instance[]
+): { tracked: TrackedDeploy[]; ended: Instance[] } {
+	const byId = new Map(instances.map((i) => [i.id, i]));
+	const next: TrackedDeploy[] = [];
+	const ended: Instance[] = [];
+	for (const t of tracked) {
+		const inst = byId.get(t.id);
+		if (!inst) continue;
+		if (deployRunning(inst)) next.push({ id: t.id, before: '' });
+		else if (!!inst.progress && isFinalStep(inst.progress.step) && inst.status !== 'deploying' && deployState(inst) !== t.before) ended.push(inst);
+		else next.push(t);
+	}
+	for (const inst of instances) {
+		if (deployRunning(inst) && !next.some((t) => t.id === inst.id)) next.push({ id: inst.id, before: '' });
+	}
+	return { tracked: next, ended };
+}
+
+/** An instance's name for people: its FQDN, or its subdomain while there is no domain. */
+export function instanceName(inst: Pick<Instance, 'fqdn' | 'subdomain'>): string {
+	return inst.fqdn || inst.subdomain;
+}
+
+/** The first line of a message (an error that ends with the container's last log lines). */
+function firstLine(text: string): string {
+	return text.trim().split('\n')[0].trim();
+}
+
+/** The toast of a deploy that ended. */
+export function deployOutcome(inst: Instance): { kind: 'success' | 'error'; message: string } {
+	const name = instanceName(inst);
+	if (inst.progress?.step === 'done') {
+		const digest = inst.digest ? ` (${shortDigest(inst.digest)})` : '';
+		return { kind: 'success', message: `${name} is deployed: ${inst.tag}${digest} runs.` };
+	}
+	const why = firstLine(inst.last_error) || 'no reason given';
+	if (inst.status === 'running') {
+		return { kind: 'error', message: `The new container of ${name} failed; the running one keeps serving: ${why}` };
+	}
+	return { kind: 'error', message: `The deploy of ${name} failed: ${why}` };
+}
+
+/** The steps of a deploy in order; draining only replaces a running container. */
+const STEPS = ['pulling', 'creating', 'starting', 'waiting_for_health', 'routing', 'draining'] as const;
+
+export interface StepView {
+	step: string;
+	/** "Pulling the image", with the bytes while it pulls. */
+	label: string;
+	/** Done (or skipped: a pull when the image was there), under way, or to come. */
+	state: 'done' | 'current' | 'todo';
+}
+
+/** Whether a deploy replaces a running container (a redeploy or a rollback): its old one is drained. */
+function replaces(inst: Pick<Instance, 'status'>): boolean {
+	return inst.status === 'running';
+}
+
+/**
+ * The steps of the deploy under way, each done, current or to come; []
+ * when none runs. An unknown step (a newer server) is shown as the
+ * current one, after those known.
+ */
+export function deploySteps(inst: Pick<Instance, 'status' | 'progress'>): StepView[] {
+	const p = inst.progress;
+	if (!p || !deployRunning(inst)) return [];
+	const steps: string[] = STEPS.filter((s) => s !== 'draining' || replaces(inst) || p.step === 'draining');
+	let at = steps.indexOf(p.step);
+	if (at < 0) {
+		steps.push(p.step);
+		at = steps.length - 1;
+	}
+	return steps.map((step, i) => ({
+		step,
+		label: i === at ? progressText(p) : progressText({ step }),
+		state: i < at ? 'done' : i === at ? 'current' : 'todo'
+	}));
+}
+
+/** How far the deploy under way is, 0..1 (a pull counts by its bytes); null when none runs. */
+export function deployFraction(inst: Pick<Instance, 'status' | 'progress'>): number | null {
+	const steps = deploySteps(inst);
+	if (steps.length === 0) return null;
+	const at = steps.findIndex((s) => s.state === 'current');
+	const within = pullFraction(inst.progress) ?? 0;
+	return Math.min(1, (at + within) / steps.length);
 }
 
 /**

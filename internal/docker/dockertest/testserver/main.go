@@ -5,6 +5,10 @@
 //	GET /         {"tag": ..., "version": ..., "hostname": ...}
 //	GET /healthz  200 "ok"
 //
+// Every request but those of /healthz is logged on stderr ("testserver:
+// GET /?a=b host web.example.com"), so that a test can make the container
+// write a line of its own.
+//
 // Flags: -listen (default :8080), -tag and -version (what GET / answers),
 // -slow-start D (listen only after D), -never-listen, -exit-at-once (exit 3
 // with a message on stderr), -drain D (the longest a SIGTERM waits for
@@ -83,7 +87,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "testserver:", err)
 		os.Exit(1)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: logRequests(mux), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(os.Stderr, "testserver: tag %q version %q listening on %s\n", *tag, *version, ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
@@ -102,6 +106,17 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Fprintln(os.Stderr, "testserver: drained, exiting")
+}
+
+// logRequests logs each request but the health checks (the image's
+// HEALTHCHECK asks every half second) before h answers it.
+func logRequests(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			fmt.Fprintf(os.Stderr, "testserver: %s %s host %s\n", r.Method, r.URL.RequestURI(), r.Host)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // healthCheck answers 0 when GET /healthz on the port of listen answers 200.

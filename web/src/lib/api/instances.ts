@@ -7,8 +7,8 @@ export function listInstances(options?: RequestOptions): Promise<Instance[]> {
 	return api.get<Instance[]>(base, options);
 }
 
-export function getInstance(id: number): Promise<Instance> {
-	return api.get<Instance>(`${base}/${id}`);
+export function getInstance(id: number, options?: RequestOptions): Promise<Instance> {
+	return api.get<Instance>(`${base}/${id}`, options);
 }
 
 /**

@@ -45,7 +45,7 @@ export interface Instance {
 	image_id: string;
 	/** The digest it ran before its last deploy; "" when there is nothing to roll back to. */
 	previous_digest: string;
-	/** The digest whose deploy failed last (the watcher does not try it again); "" when none. */
+	/** A digest the watcher does not deploy again: the last that failed, or the one a rollback left; "" when none. */
 	failed_digest: string;
 	/** An earlier image is kept to roll back to. */
 	can_rollback: boolean;
