@@ -101,11 +101,11 @@ describe('Apps pages', { concurrency: false }, () => {
 		await stack.stop();
 	});
 
-	e2e('the Apps page is in the navigation before Instances, and without apps says what to do', async () => {
+	e2e('the Apps page is in the navigation after the Dashboard, before Instances, and without apps says what to do', async () => {
 		await stack.logIn('/apps');
 		await apiOK('PUT', '/api/settings', { domain: 'example.com' });
 		const links = await p().getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
-		assert.deepEqual(links.map((l) => l.trim()).slice(0, 2), ['Apps', 'Instances']);
+		assert.deepEqual(links.map((l) => l.trim()).slice(0, 3), ['Dashboard', 'Apps', 'Instances']);
 		await p().getByText('No apps yet.').waitFor();
 		assert.match(await text(p().locator('.empty')), /Add an app: a repository your registry pushes to/);
 	});
