@@ -500,12 +500,18 @@ export async function logIn(page, password, next) {
 
 /**
  * Run `action` (a click) and return the answer of `method pathname` it caused.
+ * `match`, when given, must also hold for the request's URL: a page that
+ * refetches on live events may ask the same path meanwhile.
  * @param {import('playwright-core').Page} page
  * @param {() => Promise<unknown>} action
+ * @param {(url: URL) => boolean} [match]
  */
-export async function answerOf(page, action, method, pathname) {
+export async function answerOf(page, action, method, pathname, match = () => true) {
 	const [response] = await Promise.all([
-		page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === pathname),
+		page.waitForResponse((r) => {
+			const url = new URL(r.url());
+			return r.request().method() === method && url.pathname === pathname && match(url);
+		}),
 		action()
 	]);
 	return response;
@@ -594,8 +600,12 @@ export function browserStack({ name, services }) {
 		p: page,
 		...apiClient(page, () => stack.baseURL),
 		/** Run `action` and return the answer of `method pathname` it caused. */
-		answerOf: (/** @type {() => Promise<unknown>} */ action, /** @type {string} */ method, /** @type {string} */ pathname) =>
-			answerOf(page(), action, method, pathname),
+		answerOf: (
+			/** @type {() => Promise<unknown>} */ action,
+			/** @type {string} */ method,
+			/** @type {string} */ pathname,
+			/** @type {((url: URL) => boolean) | undefined} */ match
+		) => answerOf(page(), action, method, pathname, match),
 		/** Log in as admin and land on `next`. */
 		logIn: (/** @type {string} */ next) => logIn(page(), password, next),
 		/** The logs to keep when a test fails, by file name. */
