@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"sync"
@@ -28,6 +29,7 @@ type https struct {
 
 	mu      sync.Mutex
 	names   []string                        // the consumers' names at the last apply
+	shown   string                          // the certificates as last announced
 	covered atomic.Pointer[map[string]bool] // names with a valid certificate: redirected
 }
 
@@ -132,7 +134,8 @@ func (h *https) apply(ctx context.Context) error {
 }
 
 // certsChanged recomputes which names have a certificate, and tells the
-// UI.
+// UI when what it shows changed (a plan applied for an unrelated consumer
+// change, or with ACME off, changes nothing there).
 func (h *https) certsChanged() {
 	h.mu.Lock()
 	names := h.names
@@ -144,5 +147,12 @@ func (h *https) certsChanged() {
 		}
 	}
 	h.covered.Store(&covered)
-	h.a.Bus.Publish(events.Event{Kind: events.CertificatesChanged, Subject: "certificates"})
+	shown := fmt.Sprint(h.m.Enabled(), h.m.Status())
+	h.mu.Lock()
+	same := shown == h.shown
+	h.shown = shown
+	h.mu.Unlock()
+	if !same {
+		h.a.Bus.Publish(events.Event{Kind: events.CertificatesChanged, Subject: "certificates"})
+	}
 }
