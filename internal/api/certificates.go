@@ -12,7 +12,6 @@ import (
 type Certificates interface {
 	Enabled() bool
 	Status() []certs.Status
-	For(name string) (certs.Status, bool)
 	Renew() error
 }
 
@@ -22,13 +21,22 @@ type certificateBadge struct {
 	NotAfter string `json:"not_after,omitempty"`
 }
 
-// certificateOf is the state of the certificate serving name, or nil
-// when none is planned.
-func (s *Server) certificateOf(name string) *certificateBadge {
-	if s.certs == nil || name == "" {
+// certificates is every planned certificate's state: read once for an
+// answer, however many names it shows.
+func (s *Server) certificates() []certs.Status {
+	if s.certs == nil {
 		return nil
 	}
-	c, ok := s.certs.For(name)
+	return s.certs.Status()
+}
+
+// certificateOf is the state of the certificate in list serving name, or
+// nil when none is planned.
+func certificateOf(list []certs.Status, name string) *certificateBadge {
+	if name == "" {
+		return nil
+	}
+	c, ok := certs.Serving(list, name)
 	if !ok {
 		return nil
 	}

@@ -64,7 +64,7 @@ func (s *Server) deployApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusAccepted, s.instanceView(inst, st))
+	return writeJSON(w, http.StatusAccepted, s.instanceView(inst, st, s.certificates()))
 }
 
 // deployErr maps the deployer's errors to answers.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/dockerwatcher/docker-watcher/internal/certs"
 	"github.com/dockerwatcher/docker-watcher/internal/docker"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy"
@@ -23,10 +24,11 @@ type instanceView struct {
 	Certificate *certificateBadge `json:"certificate"`
 }
 
-func (s *Server) instanceView(in model.Instance, st model.Settings) instanceView {
+// instanceView is in as the API shows it; certificates is s.certificates().
+func (s *Server) instanceView(in model.Instance, st model.Settings, certificates []certs.Status) instanceView {
 	v := instanceView{Instance: in, FQDN: in.FQDN(st.Domain), Route: s.routeStatus(model.KindInstance, in.ID),
 		CanRollback: in.PreviousImageID != ""}
-	v.Certificate = s.certificateOf(v.FQDN)
+	v.Certificate = certificateOf(certificates, v.FQDN)
 	v.Route.URL = s.secureURL(v.Route, v.Certificate, v.FQDN)
 	if s.deployer != nil {
 		if p, ok := s.deployer.Progress(in.ID); ok {
@@ -49,7 +51,7 @@ func (s *Server) loadInstance(r *http.Request, id int64) (instanceView, error) {
 	if err != nil {
 		return instanceView{}, err
 	}
-	return s.instanceView(in, st), nil
+	return s.instanceView(in, st, s.certificates()), nil
 }
 
 func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
@@ -62,8 +64,9 @@ func (s *Server) listInstances(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := make([]instanceView, len(is))
+	certificates := s.certificates()
 	for i, in := range is {
-		out[i] = s.instanceView(in, st)
+		out[i] = s.instanceView(in, st, certificates)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -64,8 +64,9 @@ func (s *Server) listProxies(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := make([]proxyView, len(ps))
+	certificates := s.certificates()
 	for i, p := range ps {
-		out[i] = s.proxyView(p)
+		out[i] = s.proxyView(p, certificates)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -75,7 +76,7 @@ func (s *Server) getProxy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.proxyView(p))
+	return writeJSON(w, http.StatusOK, s.proxyView(p, s.certificates()))
 }
 
 func (s *Server) loadProxy(r *http.Request) (model.Proxy, error) {
@@ -151,7 +152,7 @@ func (s *Server) writeProxy(w http.ResponseWriter, r *http.Request, status int, 
 	if fresh, err := s.store.Proxy(r.Context(), p.ID); err == nil {
 		p = fresh
 	}
-	return writeJSON(w, status, s.proxyView(p))
+	return writeJSON(w, status, s.proxyView(p, s.certificates()))
 }
 
 // proxyChanged publishes that a standalone proxy, so a consumer, changed.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/dockerwatcher/docker-watcher/internal/certs"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
 	"github.com/dockerwatcher/docker-watcher/internal/proxy"
 )
@@ -38,8 +39,9 @@ type proxyView struct {
 	Certificate *certificateBadge `json:"certificate"`
 }
 
-func (s *Server) proxyView(p model.Proxy) proxyView {
-	v := proxyView{Proxy: p, Route: s.routeStatus(model.KindProxy, p.ID), Certificate: s.certificateOf(p.Domain)}
+// proxyView is p as the API shows it; certificates is s.certificates().
+func (s *Server) proxyView(p model.Proxy, certificates []certs.Status) proxyView {
+	v := proxyView{Proxy: p, Route: s.routeStatus(model.KindProxy, p.ID), Certificate: certificateOf(certificates, p.Domain)}
 	v.Route.URL = s.secureURL(v.Route, v.Certificate, p.Domain)
 	return v
 }

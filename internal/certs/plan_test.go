@@ -50,3 +50,29 @@ func TestCovers(t *testing.T) {
 		}
 	}
 }
+
+func TestServing(t *testing.T) {
+	list := []Status{
+		{Names: []string{"*.example.com"}, State: StateValid},
+		{Names: []string{"example.com"}, State: StateRenewing},
+		{Names: []string{"web.example.com"}, State: StateError},
+		{Names: []string{"blog.other.org"}, State: StatePending},
+	}
+	for _, c := range []struct {
+		name, want string // want: the serving certificate's name, "" for none
+	}{
+		{"app.example.com", "*.example.com"},
+		{"App.Example.COM.", "*.example.com"},
+		{"web.example.com", "web.example.com"}, // its own wins over the wildcard
+		{"example.com", "example.com"},
+		{"a.b.example.com", ""}, // a wildcard covers one label only
+		{"blog.other.org", "blog.other.org"},
+		{"other.org", ""},
+		{"", ""},
+	} {
+		got, ok := Serving(list, c.name)
+		if ok != (c.want != "") || ok && got.Names[0] != c.want {
+			t.Errorf("Serving(%q) = %v, %v; want %q", c.name, got.Names, ok, c.want)
+		}
+	}
+}

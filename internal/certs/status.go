@@ -185,9 +185,10 @@ func (x *metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// For is the planned certificate that serves name: its own, or the
-// wildcard's (the apex's for the domain itself).
-func (m *Manager) For(name string) (Status, bool) {
+// Serving is the certificate in list that serves name: its own, or the
+// wildcard's (the apex's for the domain itself). One Status call can
+// answer for many names.
+func Serving(list []Status, name string) (Status, bool) {
 	name = normalize(name)
 	var wildcard string
 	if i := strings.IndexByte(name, '.'); i > 0 {
@@ -195,7 +196,7 @@ func (m *Manager) For(name string) (Status, bool) {
 	}
 	var found Status
 	ok := false
-	for _, s := range m.Status() {
+	for _, s := range list {
 		switch s.Names[0] {
 		case name:
 			return s, true
