@@ -5,6 +5,7 @@
  */
 
 import { recordStateClass, recordStateDescription, recordStateLabel } from './dns-records';
+import { formatRelative, relativeFormat } from './relative-time';
 import type { DnsRecord } from './types/dns';
 import type { Instance } from './types/instance';
 
@@ -83,19 +84,6 @@ export function statusSince(inst: Pick<Instance, 'status_changed_at' | 'created_
 	return validTime(inst.status_changed_at) ? inst.status_changed_at : inst.created_at;
 }
 
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'long' });
-
-/** How long ago, for people: "now", "5 minutes ago", "3 hours ago", "2 days ago"; "—" without a time. */
-export function timeAgo(iso: string | null | undefined, now: number, format = relative): string {
-	if (!validTime(iso)) return '—';
-	const seconds = Math.round((new Date(iso!).getTime() - now) / 1000);
-	const abs = Math.abs(seconds);
-	if (abs < 45) return format.format(0, 'second');
-	if (abs < 3600) return format.format(Math.round(seconds / 60), 'minute');
-	if (abs < 86_400) return format.format(Math.round(seconds / 3600), 'hour');
-	return format.format(Math.round(seconds / 86_400), 'day');
-}
-
 const SINCE_VERBS: Record<string, string> = {
 	running: 'started',
 	stopped: 'stopped',
@@ -104,8 +92,8 @@ const SINCE_VERBS: Record<string, string> = {
 };
 
 /** When the status began, for people: "started 5 minutes ago", "stopped just now", "failed 2 days ago". */
-export function sinceText(status: string, iso: string | null | undefined, now: number, format = relative): string {
-	const ago = timeAgo(iso, now, format);
+export function sinceText(status: string, iso: string | null | undefined, now: number, format = relativeFormat): string {
+	const ago = formatRelative(iso, now, format);
 	if (ago === '—') return '';
 	const verb = Object.prototype.hasOwnProperty.call(SINCE_VERBS, status) ? SINCE_VERBS[status] : 'changed';
 	return `${verb} ${ago === format.format(0, 'second') ? 'just now' : ago}`;

@@ -27,5 +27,6 @@ describe('formatRelative', () => {
 		expect(formatRelative(now + 20_000, now, en)).toBe('now');
 		expect(formatRelative(null, now, en)).toBe('—');
 		expect(formatRelative('not a time', now, en)).toBe('—');
+		expect(formatRelative('0001-01-01T00:00:00Z', now, en)).toBe('—');
 	});
 });

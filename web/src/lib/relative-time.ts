@@ -10,15 +10,16 @@ const UNITS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
 	['year', Infinity]
 ];
 
-const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+export const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
 /**
  * How long ago `at` (ms since the epoch, or an ISO time) was, from `now`:
  * under 10 seconds "now", then in the largest whole unit; a time a little
- * ahead (clocks differ) is "now" too; "—" for a missing one.
+ * ahead (clocks differ) is "now" too; "—" for a missing one (also Go's
+ * zero time, which the API sends for a time never set).
  */
 export function formatRelative(at: number | string | null | undefined, now = Date.now(), format = relativeFormat): string {
-	if (at === null || at === undefined || at === '') return '—';
+	if (at === null || at === undefined || at === '' || (typeof at === 'string' && at.startsWith('0001-01-01'))) return '—';
 	const then = typeof at === 'number' ? at : Date.parse(at);
 	if (Number.isNaN(then)) return '—';
 	let amount = (then - now) / 1000;
