@@ -63,6 +63,12 @@ describe('consumerOf', () => {
 			href: '/instances',
 			gone: false
 		});
+		expect(consumerOf(makeDnsRecord({ consumer_kind: 'ui', consumer_id: 0, consumer_name: 'dw.example.com' }))).toEqual({
+			kind: 'Web UI',
+			name: 'dw.example.com',
+			href: '/settings',
+			gone: false
+		});
 	});
 
 	it('falls back to the id, and has no link without a consumer', () => {

@@ -3,7 +3,6 @@
 import { stateBadge, type StateBadge, type Tone } from './format';
 import type {
 	DnsCleanup,
-	DnsConsumerKind,
 	DnsRecord,
 	DnsRecordFilter,
 	DnsRecordState,
@@ -59,8 +58,10 @@ export function recordStateDescription(state: DnsRecordState | string): string {
 	return stateInfo(state).description;
 }
 
-const KIND_LABELS: Record<DnsConsumerKind, string> = { instance: 'Instance', proxy: 'Proxy' };
-const KIND_PAGES: Record<DnsConsumerKind, string> = { instance: '/instances', proxy: '/proxies' };
+type Kind = Exclude<DnsRecord['consumer_kind'], ''>;
+const KIND_LABELS: Partial<Record<Kind, string>> = { instance: 'Instance', proxy: 'Proxy', ui: 'Web UI' };
+/** ui: the name is set among the settings (ui_domain). */
+const KIND_PAGES: Partial<Record<Kind, string>> = { instance: '/instances', proxy: '/proxies', ui: '/settings' };
 
 export interface ConsumerView {
 	/** "Instance", "Proxy"; "" when the record has no consumer. */
@@ -79,13 +80,12 @@ export function consumerOf(
 ): ConsumerView {
 	const kind = r.consumer_kind;
 	if (!kind) return { kind: '', name: '', href: null, gone: r.state === 'orphan' };
-	const known = kind === 'instance' || kind === 'proxy';
-	const label = known ? KIND_LABELS[kind] : String(kind);
+	const label = KIND_LABELS[kind] ?? String(kind);
 	if (r.state === 'orphan') return { kind: label, name: '', href: null, gone: true };
 	return {
 		kind: label,
 		name: r.consumer_name || (r.consumer_id ? `#${r.consumer_id}` : ''),
-		href: known ? KIND_PAGES[kind] : null,
+		href: KIND_PAGES[kind] ?? null,
 		gone: false
 	};
 }

@@ -55,8 +55,6 @@ export type DnsRecordState = (typeof DNS_RECORD_STATES)[number];
 /** What needs the name: a running instance with a proxy route, or a standalone proxy. */
 export type DnsConsumerKind = 'instance' | 'proxy';
 
-export const DNS_CONSUMER_KINDS: readonly DnsConsumerKind[] = ['instance', 'proxy'];
-
 /** One expected or owned record of GET /api/dns/records. */
 export interface DnsRecord {
 	fqdn: string;
