@@ -106,17 +106,7 @@ describe('dashboard and live pages', { concurrency: false }, () => {
 		await list.getByText('Set a domain and enable ACME to get certificates.').waitFor();
 		await mark();
 		// Managed DNS: the wildcard and the apex through DNS-01, from a CA that does not answer.
-		await apiOK('PUT', '/api/settings', {
-			domain: zoneName,
-			public_ipv4: '203.0.113.10',
-			wildcard_dns: false,
-			dns_provider: 'cloudflare',
-			cloudflare_api_token: stack.token,
-			cloudflare_zone_id: stack.zoneIds.get(zoneName),
-			cloudflare_zone_name: zoneName,
-			dns_sync_interval_seconds: 86400,
-			acme_directory_url: deadCA
-		});
+		await apiOK('PUT', '/api/settings', stack.managedDNS(zoneName, { acme_directory_url: deadCA }));
 		const row = (name) => list.locator('tbody tr').filter({ has: p().getByText(name, { exact: true }) });
 		await row('*.example.com').waitFor();
 		await row('example.com').waitFor();

@@ -81,16 +81,7 @@ describe('records left in an earlier zone, with the Cloudflare API emulator', { 
 	});
 
 	e2e('manage zone A and sync the record of a proxy there', async () => {
-		await apiOK('PUT', '/api/settings', {
-			domain: zoneA,
-			public_ipv4: publicIPv4,
-			wildcard_dns: false,
-			dns_provider: 'cloudflare',
-			cloudflare_api_token: stack.token,
-			cloudflare_zone_id: zoneAId,
-			cloudflare_zone_name: zoneA,
-			dns_sync_interval_seconds: 86400
-		});
+		await apiOK('PUT', '/api/settings', stack.managedDNS(zoneA, { public_ipv4: publicIPv4 }));
 		await apiOK('POST', '/api/proxies', { domain: fqdn, forward_scheme: 'http', forward_host: '127.0.0.1', forward_port: 3000 });
 		const report = await apiOK('POST', '/api/dns/sync');
 		assert.equal(report.errors, 0, JSON.stringify(report));

@@ -23,7 +23,6 @@ const foreignIPv4 = '192.0.2.9';
 
 const stack = dnsTestStack({ name: 'dns-records', zones: [zoneName] });
 /** The token the emulator accepts (with DNS edit permission on every zone). */
-const cfToken = stack.token;
 const { p, cf, apiOK, answerOf } = stack;
 /** @type {NonNullable<typeof stack.gate>} The gate in front of the emulator, set in before. */
 let gate;
@@ -70,17 +69,7 @@ describe('DNS records page with the Cloudflare API emulator', { concurrency: fal
 		// Saving a zone reads its name from the provider: only that call passes.
 		gate.state.open = true;
 		gate.state.refuse = (method, url) => !(method === 'GET' && new URL(url, 'http://gate').pathname.endsWith(`/zones/${zoneId}`));
-		await apiOK('PUT', '/api/settings', {
-			domain: zoneName,
-			public_ipv4: publicIPv4,
-			wildcard_dns: false,
-			dns_provider: 'cloudflare',
-			cloudflare_api_token: cfToken,
-			cloudflare_zone_id: zoneId,
-			cloudflare_zone_name: zoneName,
-			// No periodic run during the test.
-			dns_sync_interval_seconds: 86400
-		});
+		await apiOK('PUT', '/api/settings', stack.managedDNS(zoneName, { public_ipv4: publicIPv4 }));
 
 		// Someone made c.example.com by hand: no Docker Watcher marker.
 		foreign = await cf('POST', `/zones/${zoneId}/dns_records`, {

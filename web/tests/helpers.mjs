@@ -650,7 +650,25 @@ export function dnsTestStack({ name, zones, env = {} }) {
 		/** Zone ids by name, as the emulator printed them. */
 		zoneIds: new Map(),
 		/** Calls to the emulator itself (not through the gate). */
-		cf: cfClient(() => stack.cfBaseURL, token)
+		cf: cfClient(() => stack.cfBaseURL, token),
+		/**
+		 * The settings of managed DNS at the emulator's `zone` (PUT
+		 * /api/settings), with no periodic sync during the test; `extra`
+		 * fields beside or instead.
+		 * @param {string} zone
+		 * @param {Record<string, unknown>} [extra]
+		 */
+		managedDNS: (zone, extra = {}) => ({
+			domain: zone,
+			public_ipv4: '203.0.113.10',
+			wildcard_dns: false,
+			dns_provider: 'cloudflare',
+			cloudflare_api_token: token,
+			cloudflare_zone_id: stack.zoneIds.get(zone),
+			cloudflare_zone_name: zone,
+			dns_sync_interval_seconds: 86400,
+			...extra
+		})
 	});
 	return stack;
 }

@@ -74,16 +74,7 @@ describe('no layout jumps', { concurrency: false }, () => {
 		await stack.start();
 		/** @type {NonNullable<typeof stack.gate>} */ (stack.gate).state.open = true;
 		await stack.logIn('/');
-		await apiOK('PUT', '/api/settings', {
-			domain: zoneName,
-			public_ipv4: '203.0.113.10',
-			wildcard_dns: false,
-			dns_provider: 'cloudflare',
-			cloudflare_api_token: stack.token,
-			cloudflare_zone_id: stack.zoneIds.get(zoneName),
-			cloudflare_zone_name: zoneName,
-			dns_sync_interval_seconds: 86400
-		});
+		await apiOK('PUT', '/api/settings', stack.managedDNS(zoneName));
 		await apiOK('POST', '/api/proxies', { domain: 'shift.example.com', forward_scheme: 'http', forward_host: '127.0.0.1', forward_port: 3000 });
 		const { ref } = await pushImage(await testenvBinary(stack.tmpDir), { repo, tag: 'v1', version: 'shift-' + randomBytes(4).toString('hex') });
 		ids.app = (await apiOK('POST', '/api/apps', testApp(ref.slice(0, ref.lastIndexOf(':'))))).id;
