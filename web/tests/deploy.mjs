@@ -26,6 +26,27 @@ export function engine(method, pathname) {
 }
 
 /**
+ * GET `path` through the built-in proxy on 127.0.0.1:`port` as `host`:
+ * the answer's status (the test server logs every request but its health
+ * checks).
+ * @param {number} port
+ * @param {string} host
+ * @param {string} path
+ * @returns {Promise<number | undefined>}
+ */
+export function getThroughProxy(port, host, path) {
+	return new Promise((resolve, reject) => {
+		const req = http.request({ host: '127.0.0.1', port, path, headers: { Host: host }, timeout: 10_000 }, (res) => {
+			res.resume();
+			res.on('end', () => resolve(res.statusCode));
+		});
+		req.on('error', reject);
+		req.on('timeout', () => req.destroy(new Error(`GET ${path} as ${host}: no answer in 10 s`)));
+		req.end();
+	});
+}
+
+/**
  * The safety net of a test that deploys: force-remove the containers it saw, if still there.
  * @param {Iterable<string>} ids
  */

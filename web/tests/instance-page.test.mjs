@@ -20,11 +20,10 @@
 // since it embeds web/build.
 
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { browserStack, eventually, pushImage, screenshotOnFailure, testenvBinary } from './helpers.mjs';
-import { engine, removeContainers, testApp } from './deploy.mjs';
+import { engine, getThroughProxy, removeContainers, testApp } from './deploy.mjs';
 
 const repo = `dwtest/instance-page-${Date.now()}`;
 const version = 'instance-page-' + randomBytes(6).toString('hex');
@@ -70,19 +69,7 @@ async function noteContainer() {
 }
 
 /** GET `path` through the built-in proxy as the instance's name: the test server logs it. */
-function viaProxy(path) {
-	return new Promise((resolve, reject) => {
-		const req = http.request(
-			{ host: '127.0.0.1', port: stack.proxyPort, path, headers: { Host: instance.fqdn }, timeout: 10_000 },
-			(res) => {
-				res.resume();
-				res.on('end', () => resolve(res.statusCode));
-			}
-		);
-		req.on('error', reject);
-		req.end();
-	});
-}
+const viaProxy = (path) => getThroughProxy(stack.proxyPort, instance.fqdn, path);
 
 /** The container's last lines, as the API gives them (text). */
 async function containerLogs() {
