@@ -157,11 +157,14 @@ const ev = (kind: string, subject = '', id = 0, at = 1000): LiveEvent => ({ kind
 describe('eventLabel', () => {
 	it('says what changed, with the page that shows it', () => {
 		expect(eventLabel(ev('consumers_changed', 'proxy', 4))).toEqual({ text: 'Proxy 4 changed', href: '/proxies' });
-		expect(eventLabel(ev('consumers_changed', 'instance', 7))).toEqual({ text: 'Instance 7 changed', href: '/instances' });
+		expect(eventLabel(ev('consumers_changed', 'instance', 7))).toEqual({ text: 'Instance 7 changed', href: '/instances/7' });
+		expect(eventLabel(ev('consumers_changed', 'instance'))).toEqual({ text: 'Instance changed', href: '/instances' });
 		expect(eventLabel(ev('consumers_changed', 'ui_route'))).toEqual({ text: 'Ui route changed', href: null });
 		expect(eventLabel(ev('consumers_changed'))).toEqual({ text: 'Routes changed', href: null });
-		expect(eventLabel(ev('instance_progress', 'instance', 7)).text).toBe('Instance 7: deploy moved on');
-		expect(eventLabel(ev('apps_changed', 'app', 2))).toEqual({ text: 'App 2 changed', href: '/apps' });
+		expect(eventLabel(ev('instance_progress', 'instance', 7))).toEqual({ text: 'Instance 7: deploying', href: '/instances/7' });
+		expect(eventLabel(ev('apps_changed', 'app', 2))).toEqual({ text: 'App 2 changed', href: '/apps/2' });
+		expect(eventLabel(ev('apps_changed', 'check', 2))).toEqual({ text: 'App 2: registry checked', href: '/apps/2' });
+		expect(eventLabel(ev('apps_changed', 'app'))).toEqual({ text: 'App changed', href: '/apps' });
 		expect(eventLabel(ev('settings_changed', 'settings'))).toEqual({ text: 'Settings saved', href: '/settings' });
 		expect(eventLabel(ev('dns_synced', 'dns'))).toEqual({ text: 'DNS synced', href: '/dns' });
 		expect(eventLabel(ev('certificates_changed', 'certificates'))).toEqual({ text: 'Certificates changed', href: '/settings#certificates' });
@@ -180,12 +183,12 @@ describe('recentItems', () => {
 			ev('dns_synced', 'dns', 0, 500)
 		];
 		expect(recentItems(events).map((i) => [i.text, i.count, i.at])).toEqual([
-			['Instance 3: deploy moved on', 3, 5000],
+			['Instance 3: deploying', 3, 5000],
 			['DNS synced', 1, 2000],
 			['Proxy 1 changed', 1, 1000],
 			['DNS synced', 1, 500]
 		]);
-		expect(recentItems(events, 2).map((i) => i.text)).toEqual(['Instance 3: deploy moved on', 'DNS synced']);
+		expect(recentItems(events, 2).map((i) => i.text)).toEqual(['Instance 3: deploying', 'DNS synced']);
 		expect(recentItems([])).toEqual([]);
 	});
 });

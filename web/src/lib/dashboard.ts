@@ -183,19 +183,22 @@ export function nextSteps(s: Summary): NextStep[] {
 	return steps;
 }
 
-/** A live event for people, and the page that shows what changed. */
+/** A live event for people, and the page that shows what changed: the instance's or the app's own, when the event names one. */
 export function eventLabel(e: Pick<LiveEvent, 'kind' | 'subject' | 'id'>): { text: string; href: string | null } {
 	const subject = e.subject ? e.subject[0].toUpperCase() + e.subject.slice(1).replace(/_/g, ' ') : '';
 	const named = (what: string) => (e.id ? `${what} ${e.id}` : what);
+	const own = (list: string) => (e.id ? `${list}/${e.id}` : list);
 	switch (e.kind) {
 		case 'consumers_changed':
 			if (e.subject === 'proxy') return { text: `${named('Proxy')} changed`, href: PAGES.proxies };
-			if (e.subject === 'instance') return { text: `${named('Instance')} changed`, href: PAGES.instances };
+			if (e.subject === 'instance') return { text: `${named('Instance')} changed`, href: own(PAGES.instances) };
 			return { text: subject ? `${named(subject)} changed` : 'Routes changed', href: null };
 		case 'instance_progress':
-			return { text: `${named('Instance')}: deploy moved on`, href: PAGES.instances };
+			return { text: `${named('Instance')}: deploying`, href: own(PAGES.instances) };
 		case 'apps_changed':
-			return { text: `${named('App')} changed`, href: PAGES.apps };
+			// Subject "check": the registry was asked for the app's tags.
+			if (e.subject === 'check') return { text: `${named('App')}: registry checked`, href: own(PAGES.apps) };
+			return { text: `${named('App')} changed`, href: own(PAGES.apps) };
 		case 'settings_changed':
 			return { text: 'Settings saved', href: PAGES.settings };
 		case 'dns_synced':
