@@ -118,8 +118,7 @@ func (h *https) apply(ctx context.Context) error {
 	for _, c := range consumer.List(instances, proxies, st, time.Now()) {
 		names = append(names, c.FQDN)
 	}
-	plan := certs.Want(certs.Input{Enabled: acme.Enabled && h.a.Config.ACME, Domain: acme.Domain, Builtin: st.Proxy().Router == model.RouterBuiltin,
-		Managed: st.Managed(), Names: names})
+	plan := certs.Want(certInput(st, h.a.Config.ACME, names))
 	h.mu.Lock()
 	h.names = names
 	h.mu.Unlock()
@@ -131,6 +130,19 @@ func (h *https) apply(ctx context.Context) error {
 	h.a.Proxy.SetHTTPS(builtin.HTTPS{Challenge: h.m.HTTPChallenge, Redirect: redirect, Port: int(h.tlsPort.Load()), HSTS: acme.HSTS})
 	h.certsChanged()
 	return err
+}
+
+// certInput is what the plan of certificates is made from. DNS-01 needs
+// a provider that can write the challenge records: managed DNS with its
+// zone chosen and its credentials stored. Until then (a token saved, the
+// zone not chosen yet, as the settings page goes) no DNS-01 order is
+// made, which would fail and hold its name until the CA client's next
+// retry, a minute later; once the zone is saved the plan changes and the
+// order is made at once.
+func certInput(st model.Settings, acmeOn bool, names []string) certs.Input {
+	acme := st.ACME()
+	return certs.Input{Enabled: acme.Enabled && acmeOn, Domain: acme.Domain, Builtin: st.Proxy().Router == model.RouterBuiltin,
+		Managed: st.Managed() && st.DNS().Ready() == nil, Names: names}
 }
 
 // certsChanged recomputes which names have a certificate, and tells the

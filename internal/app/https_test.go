@@ -14,11 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockerwatcher/docker-watcher/internal/certs"
 	"github.com/dockerwatcher/docker-watcher/internal/certs/pebbletest"
 	"github.com/dockerwatcher/docker-watcher/internal/config"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cfemu"
 	"github.com/dockerwatcher/docker-watcher/internal/dns/cloudflare/cftest"
 	"github.com/dockerwatcher/docker-watcher/internal/docker/dockertest"
+	"github.com/dockerwatcher/docker-watcher/internal/model"
 )
 
 // httpsEnv is the real binary with the Cloudflare emulator (and its DNS
@@ -432,4 +434,37 @@ func grepLines(s, word string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// DNS-01 is planned only once the provider can write the challenge
+// records: a token saved before the zone is chosen (as the settings page
+// goes) plans no DNS-01 order, which would fail and wait a minute for its
+// retry after the zone is saved.
+func TestCertInputDNS01OnlyWithAZone(t *testing.T) {
+	base := model.Settings{Domain: "example.com", ACMEEnabled: true, WildcardDNS: false, DNSProvider: model.ProviderCloudflare}
+	noZone := base
+	noZone.CloudflareAPIToken = "token"
+	withZone := noZone
+	withZone.CloudflareZoneID, withZone.CloudflareZoneName = "zone-1", "example.com"
+	wildcard := withZone
+	wildcard.WildcardDNS = true
+	for _, tc := range []struct {
+		name   string
+		st     model.Settings
+		acmeOn bool
+		dns01  []string
+	}{
+		{"a provider without its token", base, true, nil},
+		{"a token without its zone", noZone, true, nil},
+		{"a token and its zone", withZone, true, []string{"*.example.com", "example.com"}},
+		{"wildcard DNS", wildcard, true, nil},
+		{"ACME off", withZone, false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := certs.Want(certInput(tc.st, tc.acmeOn, []string{"web.example.com"}))
+			if !slices.Equal(plan.DNS01, tc.dns01) {
+				t.Errorf("DNS01 = %q, want %q", plan.DNS01, tc.dns01)
+			}
+		})
+	}
 }

@@ -27,7 +27,7 @@ import http from 'node:http';
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { promisify } from 'node:util';
-import { browserStack, eventually, pushImage, screenshotOnFailure, testenvBinary } from './helpers.mjs';
+import { browserStack, eventually, notedTexts, noteTexts, pushImage, screenshotOnFailure, testenvBinary } from './helpers.mjs';
 
 const repo = `dwtest/apps-ui-${Date.now()}`;
 const version = 'apps-ui-' + randomBytes(6).toString('hex');
@@ -72,6 +72,8 @@ const appRow = (name) => appsTable().locator('tbody tr').filter({ has: p().locat
 const cell = (row, label) => row.locator(`td[data-label="${label}"]`);
 const deployForm = () => p().getByRole('form', { name: 'Deploy a tag' });
 const instancesCard = () => p().getByRole('region', { name: 'Instances' });
+/** The label of the deploy's step under way. */
+const CURRENT_STEP = '.deploy-steps li[aria-current="step"] .label';
 const text = async (locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 /** Submit an app form and return the answer of its call. */
@@ -259,14 +261,7 @@ describe('Apps pages', { concurrency: false }, () => {
 
 	e2e('v2 deployed: its steps followed to running, the test server answering through the proxy', async () => {
 		// The step under way, each time it changes.
-		await p().evaluate(() => {
-			const seen = /** @type {string[]} */ ([]);
-			Object.assign(window, { seenSteps: seen });
-			new MutationObserver(() => {
-				const label = document.querySelector('.deploy-steps li[aria-current="step"] .label')?.firstChild?.textContent?.trim();
-				if (label && seen.at(-1) !== label) seen.push(label);
-			}).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
-		});
+		await noteTexts(p(), CURRENT_STEP);
 		const form = deployForm();
 		await field(form, 'Tag').fill('v2');
 		const res = await answerOf(() => form.getByRole('button', { name: 'Deploy', exact: true }).click(), 'POST', `/api/apps/${shared.appId}/deploy`);
@@ -293,7 +288,7 @@ describe('Apps pages', { concurrency: false }, () => {
 		const states = await steps.locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-state')));
 		assert.deepEqual(states, ['done', 'done', 'done', 'done', 'done']);
 		const order = ['Pull the image', 'Create the container', 'Start it', 'Wait until it is healthy', 'Route its name to it'];
-		const seen = /** @type {string[]} */ (await p().evaluate(() => /** @type {any} */ (window).seenSteps));
+		const seen = await notedTexts(p(), CURRENT_STEP);
 		assert.ok(seen.length >= 1, 'no step was shown under way');
 		const indexes = seen.map((s) => order.indexOf(s));
 		assert.ok(indexes.every((i, k) => i >= 0 && (k === 0 || i > indexes[k - 1])), `steps out of order: ${seen.join(', ')}`);

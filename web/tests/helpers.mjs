@@ -1,9 +1,10 @@
 // Shared pieces of the browser tests (tests/*.test.mjs): free ports, child
-// processes stopped by pid, waiting, chromium, screenshots on failure.
+// processes stopped by pid, waiting, chromium, screenshots on failure, the
+// emulators, Pebble and HTTPS in chromium.
 
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { X509Certificate, createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -608,6 +609,20 @@ export function browserStack({ name, services }) {
 		) => answerOf(page(), action, method, pathname, match),
 		/** Log in as admin and land on `next`. */
 		logIn: (/** @type {string} */ next) => logIn(page(), password, next),
+		/** The toasts that say `text` (a part of it, or a RegExp). */
+		toast: (/** @type {string | RegExp} */ text) => page().locator('.toasts').getByRole('status').filter({ hasText: text }),
+		/**
+		 * Save a settings card (a form of the settings page), check the
+		 * answer, wait for its toast, and return the answer.
+		 * @param {import('playwright-core').Locator} form
+		 * @param {string} toastText
+		 */
+		async saveCard(form, toastText) {
+			const res = await answerOf(page(), () => form.getByRole('button', { name: 'Save', exact: true }).click(), 'PUT', '/api/settings');
+			assert.equal(res.status(), 200, `PUT /api/settings: ${await res.text()}`);
+			await stack.toast(toastText).last().waitFor();
+			return res;
+		},
 		/** The logs to keep when a test fails, by file name. */
 		logs() {
 			return { [`${name}-server.log`]: stack.server?.log ?? '', ...serviceLogs() };
@@ -671,4 +686,200 @@ export function dnsTestStack({ name, zones, env = {} }) {
 		})
 	});
 	return stack;
+}
+
+/**
+ * A tiny HTTP server on 127.0.0.1 answering 200 to every request (a
+ * standalone proxy's target); `close` stops it.
+ */
+export async function startTarget() {
+	const srv = http.createServer((req, res) => {
+		res.writeHead(200, { 'Content-Type': 'text/plain' });
+		res.end(`hello from the target, host ${req.headers.host}\n`);
+	});
+	await new Promise((resolve, reject) => {
+		srv.once('error', reject);
+		srv.listen(0, '127.0.0.1', resolve);
+	});
+	const { port } = /** @type {net.AddressInfo} */ (srv.address());
+	return {
+		port,
+		close: () =>
+			new Promise((resolve) => {
+				srv.close(() => resolve(undefined));
+				srv.closeAllConnections();
+			})
+	};
+}
+
+/**
+ * The value of a term of a page's details list (dl.details), e.g. the
+ * Digest of an instance.
+ * @param {import('playwright-core').Page} page
+ * @param {string} term
+ */
+export const detail = (page, term) =>
+	page.locator('dl.details dt').filter({ hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');
+
+/** Put a marker in the page, which a reload would lose (assertNotReloaded checks it). */
+export const markPage = (/** @type {import('playwright-core').Page} */ page) =>
+	page.evaluate(() => ((/** @type {any} */ (window)).__dwMarker = 'kept'));
+
+/** The marker of markPage is still there: the page changed by itself, it was not reloaded. */
+export async function assertNotReloaded(/** @type {import('playwright-core').Page} */ page) {
+	assert.equal(await page.evaluate(() => (/** @type {any} */ (window)).__dwMarker), 'kept', 'the page was reloaded');
+}
+
+/**
+ * Note, in the page, every text that the elements matching `selector`
+ * show from now on (their own text, not their children's), each once in
+ * the order seen: what a step or a progress label said, however briefly.
+ * notedTexts gives them.
+ * @param {import('playwright-core').Page} page
+ * @param {string} selector
+ */
+export async function noteTexts(page, selector) {
+	await page.evaluate((sel) => {
+		const w = /** @type {any} */ (window);
+		const seen = /** @type {string[]} */ ([]);
+		(w.__dwNoted ??= {})[sel] = seen;
+		const note = () => {
+			for (const el of document.querySelectorAll(sel)) {
+				const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('');
+				const text = own.replace(/\s+/g, ' ').trim();
+				if (text && !seen.includes(text)) seen.push(text);
+			}
+		};
+		note();
+		new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+	}, selector);
+}
+
+/**
+ * The texts noteTexts saw for `selector` so far.
+ * @param {import('playwright-core').Page} page
+ * @param {string} selector
+ * @returns {Promise<string[]>}
+ */
+export const notedTexts = (page, selector) => page.evaluate((sel) => [...((/** @type {any} */ (window)).__dwNoted?.[sel] ?? [])], selector);
+
+/** The base64 SHA-256 of a certificate's SubjectPublicKeyInfo: what chromium's SPKI list holds. */
+export const spkiHash = (/** @type {string} */ pem) =>
+	createHash('sha256').update(new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+
+/** The common name in a certificate's subject ("CN=...", one per line). */
+export const commonName = (/** @type {string} */ pem) => /^CN=(.*)$/m.exec(new X509Certificate(pem).subject)?.[1] ?? '';
+
+/** Chromium's switch that leads every name below `domain` to 127.0.0.1: the proxy's ports there. */
+export const resolveToLocalhost = (/** @type {string} */ domain) => `--host-resolver-rules=MAP *.${domain} 127.0.0.1`;
+
+/** A log file's content, or why it could not be read. */
+export function readLog(/** @type {string} */ file) {
+	try {
+		return readFileSync(file, 'utf8');
+	} catch (err) {
+		return `(reading ${file}: ${err})`;
+	}
+}
+
+/**
+ * The services of a browser test over HTTPS (in browserStack's
+ * `services`): the Cloudflare emulator with `zones`, answering DNS for
+ * them, and Pebble, its VA asking the emulator's DNS (the A records and
+ * the DNS-01 TXT records Docker Watcher writes through the API) and
+ * connecting to the proxy's HTTP port for HTTP-01. `started` is what
+ * `services` returns: Docker Watcher's environment (the emulator, ACME on
+ * with Pebble's chain trusted by Go), the logs, and chromium's switches
+ * (`domain`'s names to 127.0.0.1, Pebble's issuer trusted).
+ *
+ * Chromium trusts Pebble's issuer through its SPKI list: a chain the
+ * system's roots do not verify is accepted only when a certificate the
+ * server sent has one of these public keys. The proxy sends the leaf and
+ * Pebble's intermediate, so the intermediate's key is the one that
+ * matches (the root's alone would not: the root is not sent); the root is
+ * listed for a server that sends it too. Unlike --ignore-certificate-errors
+ * (or playwright's ignoreHTTPSErrors), which accept any certificate, a
+ * certificate from anyone else still fails. Chromium honours the list only
+ * with a --user-data-dir, which playwright always passes.
+ *
+ * ACME is on, its CA Pebble only once the test sets the directory (before
+ * any domain exists, so that Let's Encrypt is never asked).
+ * @param {{tmpDir: string, proxyPort: number}} s the stack
+ * @param {(stop: () => unknown) => void} defer
+ * @param {{name: string, token: string, zones: string[], domain: string}} options
+ */
+export async function startHttpsServices(s, defer, { name, token, zones, domain }) {
+	const testenv = await testenvBinary(s.tmpDir);
+	const cf = await startEmulator(await emulatorBinary(s.tmpDir), { token, zones, dns: true });
+	defer(() => stopProcess(cf.emulator.child));
+	const { proc, pebble } = await startPebble(testenv, { dnsServer: cf.dnsAddr, httpPort: s.proxyPort });
+	defer(() => stopProcess(proc.child));
+	const spki = [pebble.issuer_intermediate_pem, pebble.issuer_root_pem].map(spkiHash);
+	return {
+		testenv,
+		cf,
+		pebble,
+		spki,
+		started: {
+			env: {
+				// Go trusts Pebble's own HTTPS (its directory) through this file.
+				SSL_CERT_FILE: pebble.server_root_file,
+				DW_CLOUDFLARE_API_URL: cf.baseURL,
+				// The DNS-01 propagation check asks the emulator's DNS.
+				DW_ACME_DNS_RESOLVERS: cf.dnsAddr,
+				DW_ACME: 'on'
+			},
+			logs: () => ({
+				[`${name}-cf-emulator.log`]: cf.emulator.log,
+				[`${name}-pebble.log`]: `${proc.log}\n${readLog(pebble.log_file)}`
+			}),
+			chromiumArgs: [resolveToLocalhost(domain), `--ignore-certificate-errors-spki-list=${spki.join(',')}`]
+		}
+	};
+}
+
+/**
+ * Open `url` in a new page (and context) of `browser`: the page, the
+ * answer, or the error. Close the context after.
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} url
+ */
+export async function visit(browser, url) {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	try {
+		const response = await page.goto(url, { timeout: 15_000 });
+		return { page, context, response, error: null };
+	} catch (err) {
+		return { page, context, response: null, error: /** @type {Error} */ (err) };
+	}
+}
+
+/**
+ * Open `url` in `browser` until it answers 200 with JSON that `check`
+ * accepts (it throws otherwise); give that JSON, the answer's TLS details
+ * and its final URL.
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} url
+ * @param {(body: any) => void} [check]
+ */
+export async function browserJSON(browser, url, check = () => {}, timeoutMs = 30_000) {
+	let last = '';
+	return eventually(async () => {
+		const { response, context, error } = await visit(browser, url);
+		try {
+			last = String(error ?? response?.status());
+			assert.equal(error, null, `GET ${url}: ${error}`);
+			assert.equal(response?.status(), 200);
+			const res = /** @type {import('playwright-core').Response} */ (response);
+			const body = JSON.parse(await res.text());
+			last = JSON.stringify(body);
+			check(body);
+			return { body, security: await res.securityDetails(), url: res.url() };
+		} finally {
+			await context.close();
+		}
+	}, timeoutMs).catch((err) => {
+		throw new Error(`${err.message} (last: ${last})`);
+	});
 }

@@ -23,21 +23,20 @@
 // The docker-watcher binary must have been built after `npm run build`,
 // since it embeds web/build.
 
-import { X509Certificate, createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+	browserJSON,
 	browserStack,
-	emulatorBinary,
+	commonName,
 	eventually,
 	launchChromium,
 	pushImage,
+	resolveToLocalhost,
 	screenshotOnFailure,
-	startEmulator,
-	startPebble,
-	stopProcess,
-	testenvBinary
+	startHttpsServices,
+	visit
 } from './helpers.mjs';
 import { engine, removeContainers, testApp } from './deploy.mjs';
 
@@ -45,28 +44,12 @@ const token = 'cf-' + randomBytes(24).toString('hex');
 const repo = `dwtest/https-ui-${Date.now()}`;
 const version = 'https-ui-' + randomBytes(6).toString('hex');
 
-/** The base64 SHA-256 of a certificate's SubjectPublicKeyInfo: what chromium's SPKI list holds. */
-const spkiHash = (/** @type {string} */ pem) =>
-	createHash('sha256').update(new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
-
-/** The common name in an X509Certificate's subject ("CN=...", one per line). */
-const commonName = (/** @type {string} */ pem) => /^CN=(.*)$/m.exec(new X509Certificate(pem).subject)?.[1] ?? '';
-
-/** Every *.example.com name leads to 127.0.0.1: the proxy's ports there. */
-const RESOLVE = '--host-resolver-rules=MAP *.example.com 127.0.0.1';
-
 const shared = {
 	/** @type {import('./helpers.mjs').PebbleInfo | undefined} */
 	pebble: undefined,
-	/** @type {ReturnType<typeof import('./helpers.mjs').startProcess> | undefined} */
-	pebbleProc: undefined,
-	/** @type {ReturnType<typeof import('./helpers.mjs').startProcess> | undefined} */
-	emulator: undefined,
 	zoneId: '',
 	/** The pushed image, without its tag. */
 	image: '',
-	/** The SPKI hashes chromium trusts: Pebble's intermediate and root. */
-	spki: /** @type {string[]} */ ([]),
 	/** Containers the deploy made, removed at the end whatever happens. */
 	containers: /** @type {Set<string>} */ (new Set())
 };
@@ -74,63 +57,21 @@ const shared = {
 const stack = browserStack({
 	name: 'https-ui',
 	async services(s, defer) {
-		const testenv = await testenvBinary(s.tmpDir);
-		const cf = await startEmulator(await emulatorBinary(s.tmpDir), { token, zones: ['example.com'], dns: true });
-		defer(() => stopProcess(cf.emulator.child));
-		shared.emulator = cf.emulator;
-		shared.zoneId = /** @type {string} */ (cf.zoneIds.get('example.com'));
+		// The emulator answering DNS for example.com, Pebble, and chromium
+		// trusting Pebble's issuer and nothing else (the last tests check
+		// both ways). The one suite with ACME on besides the journey: its
+		// CA is Pebble, set before any domain exists.
+		const https = await startHttpsServices(s, defer, { name: 'https-ui', token, zones: ['example.com'], domain: 'example.com' });
+		Object.assign(shared, { pebble: https.pebble, zoneId: https.cf.zoneIds.get('example.com') });
 
-		// Pebble's VA resolves names with the emulator's DNS (the A records
-		// and the DNS-01 TXT records Docker Watcher writes through the API)
-		// and connects to the proxy's HTTP port for HTTP-01.
-		const { proc, pebble } = await startPebble(testenv, { dnsServer: cf.dnsAddr, httpPort: s.proxyPort });
-		defer(() => stopProcess(proc.child));
-		Object.assign(shared, { pebble, pebbleProc: proc });
-
-		const { ref } = await pushImage(testenv, { repo, tag: 'v1', version });
+		const { ref } = await pushImage(https.testenv, { repo, tag: 'v1', version });
 		shared.image = ref.slice(0, ref.lastIndexOf(':'));
 		defer(() => removeContainers(shared.containers));
-
-		// Chromium trusts Pebble's issuer through its SPKI list: a chain the
-		// system's roots do not verify is accepted only when a certificate
-		// the server sent has one of these public keys. The proxy sends the
-		// leaf and Pebble's intermediate, so the intermediate's key is the
-		// one that matches (the root's alone would not: the root is not
-		// sent); the root is listed for a server that sends it too. Unlike
-		// --ignore-certificate-errors (or playwright's ignoreHTTPSErrors),
-		// which accept any certificate, a certificate from anyone else still
-		// fails; the last tests check both ways. Chromium honours the list
-		// only with a --user-data-dir, which playwright always passes.
-		shared.spki = [pebble.issuer_intermediate_pem, pebble.issuer_root_pem].map(spkiHash);
-		return {
-			env: {
-				// Go trusts Pebble's own HTTPS (its directory) through this file.
-				SSL_CERT_FILE: pebble.server_root_file,
-				DW_CLOUDFLARE_API_URL: cf.baseURL,
-				// The DNS-01 propagation check asks the emulator's DNS.
-				DW_ACME_DNS_RESOLVERS: cf.dnsAddr,
-				// The one suite with ACME on: its CA is Pebble, set before
-				// any domain exists, so Let's Encrypt is never asked.
-				DW_ACME: 'on'
-			},
-			logs: () => ({
-				'https-ui-cf-emulator.log': cf.emulator.log,
-				'https-ui-pebble.log': `${proc.log}\n${readLog(pebble.log_file)}`
-			}),
-			chromiumArgs: [RESOLVE, `--ignore-certificate-errors-spki-list=${shared.spki.join(',')}`]
-		};
+		return https.started;
 	}
 });
-const { p, apiOK, answerOf } = stack;
+const { p, apiOK, answerOf, toast, saveCard } = stack;
 const e2e = screenshotOnFailure(() => stack.page, stack.logs);
-
-function readLog(file) {
-	try {
-		return readFileSync(file, 'utf8');
-	} catch (err) {
-		return `(reading ${file}: ${err})`;
-	}
-}
 
 const settingsForm = (name) => p().getByRole('form', { name });
 const certList = () => p().getByRole('region', { name: 'Issued certificates' });
@@ -138,30 +79,10 @@ const certRow = (name) =>
 	certList()
 		.locator('tbody tr')
 		.filter({ has: p().locator('td[data-label="Names"] li').getByText(name, { exact: true }) });
-const toast = (text) => p().locator('.toasts').getByRole('status').filter({ hasText: text });
-
-/** Save a settings card and wait for its toast. */
-async function saveCard(form, toastText) {
-	const res = await answerOf(() => form.getByRole('button', { name: 'Save', exact: true }).click(), 'PUT', '/api/settings');
-	assert.equal(res.status(), 200, `PUT /api/settings: ${await res.text()}`);
-	await toast(toastText).last().waitFor();
-}
 
 /** The instance deployed by the tests. */
 const instance = { id: 0, fqdn: '' };
 const httpsURL = () => `https://${instance.fqdn}:${stack.tlsPort}/`;
-
-/** Open `url` in a new page of `browser` and give the page and the answer (or the error). */
-async function visit(browser, url) {
-	const context = await browser.newContext();
-	const page = await context.newPage();
-	try {
-		const response = await page.goto(url, { timeout: 15_000 });
-		return { page, context, response, error: null };
-	} catch (err) {
-		return { page, context, response: null, error: /** @type {Error} */ (err) };
-	}
-}
 
 describe('HTTPS with Pebble: the Certificates card and an instance over HTTPS in chromium', { concurrency: false }, () => {
 	before(() => stack.start(), { timeout: 600_000 });
@@ -259,21 +180,7 @@ describe('HTTPS with Pebble: the Certificates card and an instance over HTTPS in
 	e2e("chromium opens the instance's HTTPS URL: the test server answers its tag, under Pebble's certificate", async () => {
 		const browser = /** @type {import('playwright-core').Browser} */ (stack.browser);
 		const pebble = /** @type {import('./helpers.mjs').PebbleInfo} */ (shared.pebble);
-		let last = '';
-		const answer = await eventually(async () => {
-			const { response, context, error } = await visit(browser, httpsURL());
-			try {
-				last = String(error ?? response?.status());
-				assert.equal(error, null, `GET ${httpsURL()}: ${error}`);
-				assert.equal(response?.status(), 200);
-				const body = JSON.parse(await /** @type {import('playwright-core').Response} */ (response).text());
-				return { body, security: await response?.securityDetails(), url: response?.url() };
-			} finally {
-				await context.close();
-			}
-		}, 30_000).catch((err) => {
-			throw new Error(`${err.message} (last: ${last})`);
-		});
+		const answer = await browserJSON(browser, httpsURL());
 		assert.equal(answer.url, httpsURL());
 		assert.deepEqual([answer.body.tag, answer.body.version], ['v1', version]);
 		assert.equal(answer.security?.issuer, commonName(pebble.issuer_intermediate_pem));
@@ -313,7 +220,7 @@ describe('HTTPS with Pebble: the Certificates card and an instance over HTTPS in
 	});
 
 	e2e("without the SPKI list, chromium refuses the instance's HTTPS URL", async () => {
-		const untrusting = await launchChromium([RESOLVE]);
+		const untrusting = await launchChromium([resolveToLocalhost('example.com')]);
 		try {
 			const { error } = await visit(untrusting, httpsURL());
 			assert.match(String(error), /net::ERR_CERT_AUTHORITY_INVALID/);

@@ -22,7 +22,18 @@
 import { randomBytes } from 'node:crypto';
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserStack, eventually, pushImage, screenshotOnFailure, testenvBinary } from './helpers.mjs';
+import {
+	assertNotReloaded,
+	browserStack,
+	detail as detailOf,
+	eventually,
+	markPage,
+	notedTexts,
+	noteTexts,
+	pushImage,
+	screenshotOnFailure,
+	testenvBinary
+} from './helpers.mjs';
 import { engine, getThroughProxy, removeContainers, testApp } from './deploy.mjs';
 
 const repo = `dwtest/instance-page-${Date.now()}`;
@@ -58,7 +69,7 @@ const logRegion = () => p().getByRole('log', { name: `Logs of ${instance.fqdn}` 
 const logLines = () => logRegion().locator('.line');
 const logStatus = () => p().locator('.log-status');
 const headerStatus = () => p().locator('.page-header .lead .badge');
-const detail = (term) => p().locator('dl.details dt').filter({ hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');
+const detail = (term) => detailOf(p(), term);
 const button = (name) => p().getByRole('button', { name, exact: true });
 
 /** Note what the container runs as, for the safety net. */
@@ -83,8 +94,10 @@ async function containerLogs() {
 const shownLines = async () => (await logLines().allTextContents()).map((t) => t.trim());
 
 /** A marker of the page (a reload would lose it). */
-const setMarker = () => p().evaluate(() => ((/** @type {any} */ (window)).__dwMarker = 'kept'));
-const markerKept = async () => assert.equal(await p().evaluate(() => (/** @type {any} */ (window)).__dwMarker), 'kept', 'the page was reloaded');
+const setMarker = () => markPage(p());
+const markerKept = () => assertNotReloaded(p());
+/** The progress label of a row of the list. */
+const PROGRESS = '[aria-label^="Deploy progress of"]';
 
 describe('Instances with a Docker Engine: live list, instance page, live logs', { concurrency: false }, () => {
 	before(() => stack.start(), { timeout: 600_000 });
@@ -104,16 +117,7 @@ describe('Instances with a Docker Engine: live list, instance page, live logs', 
 		await eventually(async () => assert.equal(await form.getByLabel('App', { exact: true }).inputValue(), String(stack.appId)));
 		await setMarker();
 		// What the row's progress said while the deploy ran.
-		await p().evaluate(() => {
-			const w = /** @type {any} */ (window);
-			w.__dwSteps = [];
-			new MutationObserver(() => {
-				for (const el of document.querySelectorAll('[aria-label^="Deploy progress of"]')) {
-					const t = el.textContent?.trim();
-					if (t && !w.__dwSteps.includes(t)) w.__dwSteps.push(t);
-				}
-			}).observe(document.body, { subtree: true, childList: true, characterData: true });
-		});
+		await noteTexts(p(), PROGRESS);
 		const reads = [];
 		const listener = (/** @type {import('playwright-core').Request} */ r) => reads.push(new URL(r.url()).pathname);
 		p().on('request', listener);
@@ -131,7 +135,7 @@ describe('Instances with a Docker Engine: live list, instance page, live logs', 
 		await markerKept();
 		await toast(`${instance.fqdn} is deployed: v1 (${shared.digest.slice(0, 'sha256:'.length + 12)}) runs.`).waitFor();
 
-		const steps = await p().evaluate(() => (/** @type {any} */ (window)).__dwSteps);
+		const steps = await notedTexts(p(), PROGRESS);
 		assert.ok(steps.length > 0, 'no step of the deploy was shown');
 		for (const s of steps) {
 			assert.match(s, /^(Starting the deploy|Pulling .*|Creating the container|Starting the container|Waiting for health|Routing to the new container)$/, s);

@@ -12,7 +12,6 @@
 // have been built after `npm run build`, since it embeds web/build.
 
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -22,6 +21,7 @@ import {
 	npmEmulatorBinary,
 	screenshotOnFailure,
 	startNpmEmulator,
+	startTarget,
 	stopProcess
 } from './helpers.mjs';
 
@@ -70,27 +70,6 @@ const proxyRow = (d) => p().getByRole('row').filter({ has: p().getByText(d, { ex
 const routeCell = (d) => proxyRow(d).locator('td[data-label="Route"]');
 const checkButton = (d) => p().getByRole('button', { name: `Check the route of ${d}`, exact: true });
 const checkResult = (d) => p().getByRole('status', { name: `Route check of ${d}`, exact: true });
-
-/** A tiny HTTP server on 127.0.0.1 answering 200 to every request; `close` stops it. */
-async function startTarget() {
-	const srv = http.createServer((req, res) => {
-		res.writeHead(200, { 'Content-Type': 'text/plain' });
-		res.end(`hello from the target, host ${req.headers.host}\n`);
-	});
-	await new Promise((resolve, reject) => {
-		srv.once('error', reject);
-		srv.listen(0, '127.0.0.1', resolve);
-	});
-	const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
-	return {
-		port,
-		close: () =>
-			new Promise((resolve) => {
-				srv.close(() => resolve(undefined));
-				srv.closeAllConnections();
-			})
-	};
-}
 
 async function saveProxySettings() {
 	const res = await answerOf(() => proxyForm().getByRole('button', { name: 'Save' }).click(), 'PUT', '/api/settings');

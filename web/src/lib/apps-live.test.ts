@@ -55,6 +55,14 @@ describe('coalesce', () => {
 	});
 });
 
+describe('INSTANCE_KINDS', () => {
+	it('takes the certificates too: an instance gets its HTTPS URL when its certificate comes, without a reload', () => {
+		expect(INSTANCE_KINDS).toContain('certificates_changed');
+		expect(INSTANCE_KINDS).toContain('consumers_changed');
+		expect(INSTANCE_KINDS).toContain('instance_progress');
+	});
+});
+
 describe('followEvents', () => {
 	it('subscribes to its kinds and refetches on each event and on "missed", until stopped', async () => {
 		const subs: { kinds: readonly string[]; listener: Listener; stopped: boolean }[] = [];

@@ -8,8 +8,11 @@ import { liveEvents, type LiveEvents } from './events.svelte';
 
 /** An app was created, changed or removed. */
 export const APP_KINDS = ['apps_changed'] as const;
-/** An instance was created, removed or changed status, or its deploy reached a step. */
-export const INSTANCE_KINDS = ['consumers_changed', 'instance_progress'] as const;
+/**
+ * An instance was created, removed or changed status, or its deploy reached
+ * a step; or a certificate was obtained (its URL becomes HTTPS).
+ */
+export const INSTANCE_KINDS = ['consumers_changed', 'instance_progress', 'certificates_changed'] as const;
 
 /**
  * A trigger for `run`: called while a run is under way, it asks for one

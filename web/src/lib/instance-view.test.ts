@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { appFilter, appQuery, dnsSummary, filterByApp, recordsByInstance, sinceText, statusSince } from './instance-view';
+import {
+	appFilter,
+	appQuery,
+	dnsSummary,
+	filterByApp,
+	recordsByConsumer,
+	recordsByInstance,
+	sinceText,
+	statusSince
+} from './instance-view';
 import { makeDnsRecord, makeInstance } from './test/factories';
 
 const rec = (id: number, overrides = {}) =>
@@ -17,6 +26,14 @@ describe('recordsByInstance', () => {
 		expect(byId.get(1)).toEqual([a, aaaa]);
 		expect(byId.get(2)).toEqual([b]);
 		expect(recordsByInstance(null).size).toBe(0);
+	});
+
+	it('groups the records of standalone proxies the same way, for the Proxies page', () => {
+		const proxy = makeDnsRecord({ consumer_kind: 'proxy', consumer_id: 1, fqdn: 'shop.example.com' });
+		const proxyAAAA = makeDnsRecord({ consumer_kind: 'proxy', consumer_id: 1, fqdn: 'shop.example.com', type: 'AAAA' });
+		const byId = recordsByConsumer([rec(1), proxy, rec(2), proxyAAAA], 'proxy');
+		expect([...byId.keys()]).toEqual([1]);
+		expect(byId.get(1)).toEqual([proxy, proxyAAAA]);
 	});
 });
 
@@ -47,6 +64,8 @@ describe('dnsSummary', () => {
 		expect(dnsSummary([])).toMatchObject({ state: null, label: 'None', className: '' });
 		expect(dnsSummary([rec(1, { state: 'earlier_zone' })]).label).toBe('None');
 		expect(dnsSummary(undefined)).toMatchObject({ state: null, label: 'Unknown' });
+		expect(dnsSummary([]).title).toMatch(/the instance is not routed/);
+		expect(dnsSummary([], 'proxy')).toMatchObject({ label: 'None', title: 'No record: none is expected for the domain.' });
 	});
 });
 

@@ -6,20 +6,26 @@
 
 import { recordStateClass, recordStateDescription, recordStateLabel } from './dns-records';
 import { formatRelative, relativeFormat } from './relative-time';
-import type { DnsRecord } from './types/dns';
+import type { DnsConsumerKind, DnsRecord } from './types/dns';
 import type { Instance } from './types/instance';
 
-/** The records of each instance, by instance id (consumer_id). */
-export function recordsByInstance(records: readonly DnsRecord[] | null | undefined): Map<number, DnsRecord[]> {
+/** The records of each consumer of one kind (instances, or standalone proxies), by its id (consumer_id). */
+export function recordsByConsumer(
+	records: readonly DnsRecord[] | null | undefined,
+	kind: DnsConsumerKind
+): Map<number, DnsRecord[]> {
 	const out = new Map<number, DnsRecord[]>();
 	for (const r of records ?? []) {
-		if (r.consumer_kind !== 'instance' || !r.consumer_id) continue;
+		if (r.consumer_kind !== kind || !r.consumer_id) continue;
 		const list = out.get(r.consumer_id);
 		if (list) list.push(r);
 		else out.set(r.consumer_id, [r]);
 	}
 	return out;
 }
+
+/** The records of each instance, by instance id. */
+export const recordsByInstance = (records: readonly DnsRecord[] | null | undefined) => recordsByConsumer(records, 'instance');
 
 /** The worse first: the state a summary of several records shows. */
 const SEVERITY: readonly string[] = ['error', 'conflict', 'deleting', 'pending', 'orphan', 'grace', 'outside_zone', 'wildcard', 'synced'];
@@ -40,13 +46,19 @@ export interface DnsSummary {
 	title: string;
 }
 
+/** Why a consumer of each kind has no record. */
+const NO_RECORD: Record<DnsConsumerKind, string> = {
+	instance: 'No record: the instance is not routed (stopped past its grace period, or no domain is set).',
+	proxy: 'No record: none is expected for the domain.'
+};
+
 /**
- * The DNS state of one instance: the worst state of its records (A, and
- * AAAA with an IPv6 target) — records left in an earlier zone are the
- * cleanup's business, not the instance's. `records` undefined: the list
- * could not be loaded.
+ * The DNS state of one instance (or proxy): the worst state of its records
+ * (A, and AAAA with an IPv6 target) — records left in an earlier zone are
+ * the cleanup's business, not the consumer's. `records` undefined: the
+ * list could not be loaded.
  */
-export function dnsSummary(records: readonly DnsRecord[] | undefined): DnsSummary {
+export function dnsSummary(records: readonly DnsRecord[] | undefined, kind: DnsConsumerKind = 'instance'): DnsSummary {
 	if (records === undefined) {
 		return { state: null, label: 'Unknown', className: '', title: 'The DNS records could not be loaded.' };
 	}
@@ -56,7 +68,7 @@ export function dnsSummary(records: readonly DnsRecord[] | undefined): DnsSummar
 			state: null,
 			label: 'None',
 			className: '',
-			title: 'No record: the instance is not routed (stopped past its grace period, or no domain is set).'
+			title: NO_RECORD[kind]
 		};
 	}
 	const worst = current.reduce((a, b) => (severity(b.state) < severity(a.state) ? b : a));
