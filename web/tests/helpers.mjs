@@ -21,17 +21,32 @@ export const repoDir = path.resolve(webDir, '..');
 export const resultsDir = path.join(webDir, 'test-results');
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort() {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.unref();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = /** @type {net.AddressInfo} */ (srv.address());
-			srv.close(() => resolve(port));
+/** Ports freePort gave out in this process: never twice. */
+const givenPorts = new Set();
+
+/**
+ * A port that was free a moment ago on 127.0.0.1, for a process started
+ * later. It is drawn below Linux's ephemeral range (32768 and up), from
+ * which the kernel takes the local ports of every outgoing connection and
+ * of every listen on port 0: a port picked there and closed again can be
+ * taken by any busy process before the one told it binds it.
+ */
+export async function freePort() {
+	for (let attempt = 0; attempt < 100; attempt++) {
+		const port = 20000 + Math.floor(Math.random() * 12000);
+		if (givenPorts.has(port)) continue;
+		const free = await new Promise((resolve) => {
+			const srv = net.createServer();
+			srv.unref();
+			srv.once('error', () => resolve(false));
+			srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
 		});
-	});
+		if (free) {
+			givenPorts.add(port);
+			return port;
+		}
+	}
+	throw new Error('no free port on 127.0.0.1 between 20000 and 32000');
 }
 
 /**

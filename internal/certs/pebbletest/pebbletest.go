@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -326,13 +327,20 @@ func stop(proc *os.Process, done <-chan struct{}) error {
 	}
 }
 
-// freePorts returns n distinct ports free on 127.0.0.1 right now.
+// freePorts returns n distinct ports free on 127.0.0.1 right now, for
+// pebble to bind a moment later. They are drawn below Linux's ephemeral
+// range (32768 and up), from which the kernel takes the local port of
+// every outgoing connection: a port picked there and closed again can be
+// taken by any busy process before pebble binds it.
 func freePorts(n int) ([]int, error) {
 	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for attempt := 0; len(ports) < n; attempt++ {
+		if attempt == 100*n {
+			return nil, fmt.Errorf("no %d free ports on 127.0.0.1 between 20000 and 32000", n)
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000)))
 		if err != nil {
-			return nil, err
+			continue // taken
 		}
 		defer l.Close() // all held until the last is picked: distinct
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
