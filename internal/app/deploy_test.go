@@ -630,6 +630,11 @@ func TestSubdomainsRollbackLogsRestart(t *testing.T) {
 	firstImage := imageOf()
 	dockertest.Image(t, dockertest.ImageOptions{Repo: repo, Tag: "v1", Version: repo + "-two"})
 	action("redeploy", 202)
+	// The rollout shows its first step from the 202 on, not the first
+	// deploy's "done" (a rollout takes far longer than this one call).
+	if p := e.instance(inst.ID).Progress; p == nil || p.Step != "pulling" && p.Step != "creating" && p.Step != "starting" {
+		t.Fatalf("right after the redeploy's 202 the progress is %+v", p)
+	}
 	done("redeploy to two")
 	secondImage := imageOf()
 	if v := version(); v != repo+"-two" {

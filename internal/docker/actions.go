@@ -39,6 +39,13 @@ func (d *Deployer) startRollout(ctx context.Context, id int64, kind rolloutKind)
 	if err := d.Ping(ctx); err != nil {
 		return err
 	}
+	// The rollout's first step is shown before the 202: until then the
+	// progress would still be the last rollout's "done".
+	first := StepPulling
+	if kind == rolloutPrevious {
+		first = StepCreating
+	}
+	d.step(id, Progress{Step: first})
 	d.background(id, func(ctx context.Context) error { return d.rollout(ctx, id, kind) })
 	return nil
 }
