@@ -84,6 +84,7 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
 		https_redirect: true,
 		hsts: false,
 		ui_domain: '',
+		dns_cleanups: [],
 		...overrides
 	};
 }
