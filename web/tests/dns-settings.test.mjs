@@ -25,6 +25,7 @@ import {
 	emulatorBinary,
 	eventually,
 	openPage,
+	recordAttribute,
 	screenshotOnFailure,
 	startDockerWatcher,
 	startEmulator,
@@ -294,14 +295,7 @@ describe('DNS settings with the Cloudflare API emulator', { concurrency: false }
 		await p().goto('/settings');
 		await eventually(async () => assert.equal(await dnsForm().getByRole('button', { name: 'Save' }).isEnabled(), true));
 		// The states the panel shows, each time its state changes.
-		await p().evaluate(() => {
-			const seen = /** @type {string[]} */ ([]);
-			Object.assign(window, { cleanupStates: seen });
-			new MutationObserver(() => {
-				const state = document.querySelector('section.cleanup')?.getAttribute('data-state');
-				if (state && seen.at(-1) !== state) seen.push(state);
-			}).observe(document.body, { subtree: true, childList: true, attributes: true });
-		});
+		const states = await recordAttribute(p(), 'section.cleanup', 'data-state');
 		await dnsForm().getByRole('radio', { name: 'Wildcard DNS' }).check();
 		const res = await saveDns();
 		const saved = await res.json();
@@ -317,8 +311,7 @@ describe('DNS settings with the Cloudflare API emulator', { concurrency: false }
 		await toast('Removed the 2 records Docker Watcher created in example.com at Cloudflare.').waitFor({ timeout: 20_000 });
 		assert.deepEqual(await steps.locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-state'))), ['done', 'done', 'done']);
 		assert.equal(await panel.locator('.badge').textContent(), 'removed');
-		const seen = await p().evaluate(() => /** @type {any} */ (window).cleanupStates);
-		assert.deepEqual(seen, ['removing', 'done'], 'the removal was shown under way, then done');
+		assert.deepEqual(await states(), ['removing', 'done'], 'the removal was shown under way, then done');
 		assert.deepEqual(await ours(), [], 'the records are gone from the zone');
 	});
 

@@ -99,6 +99,7 @@ export function makeCertificate(overrides: Partial<Certificate> = {}): Certifica
 		state: 'valid',
 		last_error: '',
 		renewal_at: '2027-01-26T21:00:00Z',
+		last_attempt_at: null,
 		...overrides
 	};
 }

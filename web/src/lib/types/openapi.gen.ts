@@ -1103,7 +1103,7 @@ export interface components {
         /** @description The certificate serving a consumer's name. */
         CertificateBadge: {
             /** @enum {string} */
-            state: "valid" | "pending" | "renewing" | "expiring" | "error";
+            state: "valid" | "pending" | "obtaining" | "renewing" | "expiring" | "error";
             /**
              * Format: date-time
              * @description Left out while there is no certificate.
@@ -1174,10 +1174,15 @@ export interface components {
             /** Format: date-time */
             not_after: string | null;
             /** @enum {string} */
-            state: "valid" | "pending" | "renewing" | "expiring" | "error";
+            state: "valid" | "pending" | "obtaining" | "renewing" | "expiring" | "error";
             last_error: string;
             /** Format: date-time */
             renewal_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the last attempt to obtain or renew it ended (obtained or failed), since the server started; null before the first. A change tells a client that an attempt ended.
+             */
+            last_attempt_at: string | null;
         };
         CertificateList: {
             /** @description Certificates are planned: acme_enabled, a domain, the built-in proxy, and not DW_ACME=off. */
