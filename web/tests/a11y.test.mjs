@@ -255,6 +255,43 @@ describe('accessibility of every page: axe in light and dark, desktop and phone;
 		assertNoViolations(found);
 	});
 
+	e2e('the progress of long work passes axe: an issuance that failed (answers through page.route), the removal of records after a mode change', async () => {
+		const found = [];
+		const settings = /** @type {(typeof PAGES)[number]} */ (PAGES.find((pg) => pg.path === '/settings'));
+		const cert = (state, extra = {}) => ({
+			names: [`*.${zone}`], challenge: 'dns-01', issuer: '', not_before: null, not_after: null, state, last_error: '', renewal_at: null, last_attempt_at: null, ...extra
+		});
+		let answer = [cert('obtaining')];
+		const isList = (/** @type {URL} */ u) => u.pathname === '/api/certificates';
+		await p().route(isList, (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify({ enabled: true, certificates: answer }) }));
+		try {
+			await open(settings);
+			const issuance = p().getByRole('region', { name: /^Obtaining a certificate/ });
+			await issuance.waitFor();
+			answer = [cert('error', { last_error: 'acme: urn:ietf:params:acme:error:dns: no TXT record found', last_attempt_at: '2026-12-02T10:00:00Z' })];
+			await p().getByRole('region', { name: 'Issued certificates' }).getByRole('button', { name: 'Refresh', exact: true }).click();
+			await p().locator('.toasts').getByRole('alert').filter({ hasText: 'Could not obtain the certificate' }).waitFor();
+			await issuance.locator('li[data-state="failed"]').waitFor();
+			found.push(...(await axeEverywhere(p(), '/settings with a failed issuance')));
+		} finally {
+			await p().unroute(isList);
+		}
+
+		await open(settings);
+		const dnsForm = p().getByRole('form', { name: 'DNS settings' });
+		await dnsForm.getByRole('radio', { name: 'Wildcard DNS' }).check();
+		await dnsForm.getByRole('button', { name: 'Save', exact: true }).click();
+		await p().getByRole('region', { name: new RegExp(`^Removing the records of ${zone.replace('.', '\\.')}`) }).waitFor();
+		found.push(...(await axeEverywhere(p(), '/settings removing the records of the zone left')));
+		await p().locator('.toasts').getByText(/^Removed the \d+ records Docker Watcher created in /).waitFor({ timeout: 20_000 });
+		found.push(...(await axeEverywhere(p(), '/settings after the removal')));
+		// Back to managed DNS, for the tests that follow.
+		await dnsForm.getByRole('radio', { name: 'Managed records at a DNS provider' }).check();
+		await dnsForm.getByRole('button', { name: 'Save', exact: true }).click();
+		await p().locator('.toasts').getByText('DNS settings saved.').last().waitFor();
+		assertNoViolations(found);
+	});
+
 	e2e('at phone width, the open navigation menu passes axe', async () => {
 		await open(PAGES[0]);
 		const menu = p().getByRole('button', { name: 'Menu', exact: true });
