@@ -89,6 +89,7 @@ const PAGES = [
 	{ path: '/apps', ready: () => p().getByRole('heading', { name: 'Apps', level: 1 }), text: 'broken' },
 	{ path: '/apps/new', ready: () => p().getByRole('heading', { name: 'Add an app', level: 1 }), text: 'Tag pattern' },
 	{ path: () => `/apps/${shared.appId}`, label: 'an app page', ready: () => p().getByRole('heading', { name: 'web', level: 1 }), text: 'web-old.example.com' },
+	{ path: () => `/apps/${shared.appId}/edit`, label: "an app's edit page", ready: () => p().getByRole('heading', { name: 'Edit web', level: 1 }), text: 'Tag pattern' },
 	{ path: '/instances', ready: () => p().getByRole('heading', { name: 'Instances', level: 1 }), text: 'web-old.example.com' },
 	{ path: () => `/instances/${shared.instanceId}`, label: 'an instance page', ready: () => p().getByRole('log'), text: 'web-v1.example.com' },
 	{ path: '/proxies', ready: () => p().getByRole('heading', { name: 'Proxies', level: 1 }), text: 'shop.example.com' },
@@ -96,6 +97,8 @@ const PAGES = [
 	{ path: '/settings', ready: () => p().getByRole('heading', { name: 'Settings', level: 1 }), text: 'Issued certificates' }
 ];
 const pathOf = (/** @type {(typeof PAGES)[number]} */ pg) => (typeof pg.path === 'function' ? pg.path() : pg.path);
+/** The page of PAGES with that path or label. */
+const pageOf = (/** @type {string} */ key) => /** @type {(typeof PAGES)[number]} */ (PAGES.find((pg) => pg.path === key || pg.label === key));
 
 /** Two frames: the layout after a change of viewport or colour scheme is done. */
 const settle = (/** @type {import('playwright-core').Page} */ page) =>
@@ -228,22 +231,21 @@ describe('accessibility of every page: axe in light and dark, desktop and phone;
 
 	e2e('what actions show passes axe too: a dry run, a sync report and its toast, a failed route check, a connection test, a new API token', async () => {
 		const found = [];
-		const page = (path) => /** @type {(typeof PAGES)[number]} */ (PAGES.find((pg) => pg.path === path));
 
-		await open(page('/dns'));
+		await open(pageOf('/dns'));
 		await p().getByRole('button', { name: 'Preview', exact: true }).click();
 		await p().getByText(/^Dry run: /).first().waitFor();
 		await p().getByRole('button', { name: 'Sync now', exact: true }).click();
 		await p().locator('.toasts').getByText(/^Sync done: /).waitFor();
 		found.push(...(await axeEverywhere(p(), '/dns after Preview and Sync now')));
 
-		await open(page('/proxies'));
+		await open(pageOf('/proxies'));
 		// Nothing listens on port 9: the check fails, and says why.
 		await p().getByRole('button', { name: `Check the route of shop.${zone}`, exact: true }).click();
 		await eventually(async () => assert.equal(await p().getByRole('button', { name: `Check the route of shop.${zone}` }).textContent(), 'Check'));
 		found.push(...(await axeEverywhere(p(), '/proxies after a failed route check')));
 
-		await open(page('/settings'));
+		await open(pageOf('/settings'));
 		const dnsForm = p().getByRole('form', { name: 'DNS settings' });
 		await dnsForm.getByRole('button', { name: 'Test connection', exact: true }).click();
 		await p().getByRole('status', { name: 'Connection test result' }).getByText(/checks passed/).waitFor();
@@ -257,7 +259,7 @@ describe('accessibility of every page: axe in light and dark, desktop and phone;
 
 	e2e('the progress of long work passes axe: an issuance that failed (answers through page.route), the removal of records after a mode change', async () => {
 		const found = [];
-		const settings = /** @type {(typeof PAGES)[number]} */ (PAGES.find((pg) => pg.path === '/settings'));
+		const settings = pageOf('/settings');
 		const cert = (state, extra = {}) => ({
 			names: [`*.${zone}`], challenge: 'dns-01', issuer: '', not_before: null, not_after: null, state, last_error: '', renewal_at: null, last_attempt_at: null, ...extra
 		});
@@ -293,7 +295,7 @@ describe('accessibility of every page: axe in light and dark, desktop and phone;
 	});
 
 	e2e('at phone width, the open navigation menu passes axe', async () => {
-		await open(PAGES[0]);
+		await open(pageOf('/'));
 		const menu = p().getByRole('button', { name: 'Menu', exact: true });
 		const nav = p().getByRole('navigation', { name: 'Main' });
 		const found = await axeEverywhere(p(), '/ with the menu open', {
@@ -307,7 +309,7 @@ describe('accessibility of every page: axe in light and dark, desktop and phone;
 	});
 
 	e2e('dark mode follows the system: the colours change with prefers-color-scheme, light text on a dark background', async () => {
-		await open(PAGES[0]);
+		await open(pageOf('/'));
 		const seen = {};
 		try {
 			for (const scheme of SCHEMES) {
@@ -359,7 +361,7 @@ describe('accessibility of every page: axe in light and dark, desktop and phone;
 	});
 
 	e2e('the confirmation dialog takes the focus, keeps it on Tab, passes axe, and gives the focus back on Escape', async () => {
-		await open(PAGES[5]);
+		await open(pageOf('an instance page'));
 		const opener = p().getByRole('button', { name: 'Remove web-v1.example.com', exact: true });
 		const dialog = p().getByRole('alertdialog', { name: 'Remove instance?' });
 		await opener.focus();
