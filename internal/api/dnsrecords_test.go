@@ -153,3 +153,57 @@ func TestWildcardModeWritesNothing(t *testing.T) {
 		t.Fatalf("records %+v", view.Records)
 	}
 }
+
+// Leaving a managed zone answers the zone with all its records; the
+// settings keep saying how the removal goes: a failed try with its error
+// and a new updated_at, then nothing once the records are gone.
+func TestLeavingAZoneAnswersItsCleanup(t *testing.T) {
+	e := newEnv(t)
+	zone := e.managed()
+	for _, d := range []string{"a.example.com", "b.example.com"} {
+		e.expect(e.do(e.client, "POST", "/api/proxies", map[string]any{
+			"domain": d, "forward_scheme": "http", "forward_host": "127.0.0.1", "forward_port": 3000}), http.StatusCreated)
+	}
+	e.eventually("two records", func() bool { return len(e.cf.Records(zone.ID)) == 2 })
+	type settings struct {
+		WildcardDNS bool                    `json:"wildcard_dns"`
+		DNSCleanups []reconcile.CleanupView `json:"dns_cleanups"`
+	}
+	get := func() settings {
+		return decodeInto[settings](t, e.expect(e.do(e.client, "GET", "/api/settings", nil), http.StatusOK))
+	}
+	if s := get(); s.DNSCleanups == nil || len(s.DNSCleanups) != 0 {
+		t.Fatalf("before leaving the zone: %+v", s.DNSCleanups)
+	}
+
+	e.cf.FailNext(100, http.StatusForbidden) // the token lost access: the removal fails
+	saved := decodeInto[settings](t, e.expect(e.do(e.client, "PUT", "/api/settings", `{"wildcard_dns":true}`), http.StatusOK))
+	if len(saved.DNSCleanups) != 1 {
+		t.Fatalf("PUT answered %+v", saved)
+	}
+	left := saved.DNSCleanups[0]
+	if !saved.WildcardDNS || left.ZoneID != zone.ID || left.ZoneName != "example.com" || left.Records != 2 || left.LastError != "" || left.UpdatedAt == nil {
+		t.Fatalf("PUT answered %+v", saved)
+	}
+	var failed reconcile.CleanupView
+	e.eventually("the failed try", func() bool {
+		c := get().DNSCleanups
+		if len(c) == 1 && c[0].UpdatedAt != nil && !c[0].UpdatedAt.Equal(*left.UpdatedAt) {
+			failed = c[0]
+			return true
+		}
+		return false
+	})
+	if failed.LastError == "" || failed.Records != 2 {
+		t.Fatalf("after the failed try %+v", failed)
+	}
+
+	e.cf.ClearFaults()
+	rep := decodeInto[reconcile.Report](t, e.expect(e.do(e.client, "POST", "/api/dns/sync", nil), http.StatusOK))
+	if rep.Deleted != 2 || rep.Errors != 0 {
+		t.Fatalf("retry %+v", rep)
+	}
+	if s := get(); len(s.DNSCleanups) != 0 || len(e.cf.Records(zone.ID)) != 0 {
+		t.Fatalf("after the removal: %+v, records %+v", s.DNSCleanups, e.cf.Records(zone.ID))
+	}
+}

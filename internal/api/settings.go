@@ -6,14 +6,33 @@ import (
 
 	"github.com/dockerwatcher/docker-watcher/internal/events"
 	"github.com/dockerwatcher/docker-watcher/internal/model"
+	"github.com/dockerwatcher/docker-watcher/internal/reconcile"
 )
+
+// settingsResponse is the settings as the API answers them, with the
+// zones of earlier DNS configurations whose records are still to be
+// removed: right after a change that left a zone, its whole count (the UI
+// follows the removal from there).
+type settingsResponse struct {
+	model.SettingsView
+	DNSCleanups []reconcile.CleanupView `json:"dns_cleanups"`
+}
+
+func (s *Server) settingsResponse(ctx context.Context, st model.Settings) (settingsResponse, error) {
+	cleanups, err := s.reconciler.Cleanups(ctx)
+	return settingsResponse{SettingsView: st.View(), DNSCleanups: cleanups}, err
+}
 
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) error {
 	st, err := s.store.Settings(r.Context())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, st.View())
+	resp, err := s.settingsResponse(r.Context(), st)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, resp)
 }
 
 // putSettings validates and saves a change of settings, then publishes it. A newly chosen
@@ -45,8 +64,13 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Counted before the event that starts the removal: all of it.
+	resp, cerr := s.settingsResponse(r.Context(), updated)
 	s.events.Publish(events.Event{Kind: events.SettingsChanged, Subject: "settings"})
-	return writeJSON(w, http.StatusOK, updated.View())
+	if cerr != nil {
+		return cerr
+	}
+	return writeJSON(w, http.StatusOK, resp)
 }
 
 // uiDomainTaken refuses a ui_domain that a standalone proxy or an instance

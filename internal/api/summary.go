@@ -196,7 +196,7 @@ func certificateSummaryOf(enabled bool, list []certs.Status, now time.Time) cert
 			if c.LastError == "" {
 				c.LastError = s.LastError
 			}
-		case certs.StatePending, certs.StateRenewing:
+		case certs.StatePending, certs.StateObtaining, certs.StateRenewing:
 			pending = true
 		}
 		if soon {

@@ -96,6 +96,15 @@ func TestBuildSummary(t *testing.T) {
 			},
 		},
 		{
+			name: "a first certificate being obtained: ACME pending, not expiring",
+			in: summaryInput{now: now, certsOn: true, records: managed(nil),
+				certs: []certs.Status{valid, {Names: []string{"c.example.org"}, State: certs.StateObtaining}}},
+			want: func(s summary) bool {
+				return s.Certificates.ACME == acmePending && s.Certificates.ExpiringSoon == 0 &&
+					reflect.DeepEqual(s.Certificates.States, map[string]int{"valid": 1, "obtaining": 1})
+			},
+		},
+		{
 			name: "managed, no sync in this mode yet; certificates planned, none listed yet",
 			in:   summaryInput{now: now, certsOn: true, records: managed(&reconcile.Report{Mode: "wildcard", StartedAt: now}, "pending")},
 			want: func(s summary) bool {

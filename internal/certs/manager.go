@@ -91,6 +91,7 @@ type setup struct {
 type nameState struct {
 	obtaining bool
 	lastError string
+	attemptAt time.Time // when the last attempt ended; zero before the first
 }
 
 // New returns a Manager that serves nothing until Apply.

@@ -13,11 +13,12 @@ import (
 
 // Certificate states, as the API shows them.
 const (
-	StateValid    = "valid"    // served, not due for renewal
-	StatePending  = "pending"  // planned, not obtained yet (HTTP-01: at the first HTTPS request)
-	StateRenewing = "renewing" // served, a renewal under way
-	StateExpiring = "expiring" // served, due for renewal, and the last attempt failed
-	StateError    = "error"    // none to serve, and the last attempt failed
+	StateValid     = "valid"     // served, not due for renewal
+	StatePending   = "pending"   // planned, not obtained yet (HTTP-01: at the first HTTPS request)
+	StateObtaining = "obtaining" // none yet, the first one being obtained
+	StateRenewing  = "renewing"  // served, a renewal under way
+	StateExpiring  = "expiring"  // served, due for renewal, and the last attempt failed
+	StateError     = "error"     // none to serve, and the last attempt failed
 )
 
 // Status is one planned certificate (certmagic keeps one per name).
@@ -30,6 +31,9 @@ type Status struct {
 	State     string     `json:"state"`
 	LastError string     `json:"last_error"`
 	RenewalAt *time.Time `json:"renewal_at"` // when certmagic renews it, at the latest
+	// LastAttemptAt is when the last attempt to obtain or renew it ended
+	// (obtained or failed), in this process; nil before the first.
+	LastAttemptAt *time.Time `json:"last_attempt_at"`
 }
 
 // Enabled reports whether certificates are planned.
@@ -55,39 +59,50 @@ func (m *Manager) Status() []Status {
 			st.Challenge = "dns-01"
 		}
 		m.stateMu.Lock()
-		ns := m.states[n]
-		if ns != nil {
-			st.LastError = ns.lastError
+		var ns nameState
+		if p := m.states[n]; p != nil {
+			ns = *p
 		}
-		obtaining := ns != nil && ns.obtaining
 		m.stateMu.Unlock()
+		st.LastError = ns.lastError
+		if !ns.attemptAt.IsZero() {
+			at := ns.attemptAt.UTC()
+			st.LastAttemptAt = &at
+		}
 		c, ok := m.cached(n)
-		switch {
-		case !ok && st.LastError != "" && !obtaining:
-			st.State = StateError
-		case !ok:
-			st.State = StatePending
-		default:
+		if ok {
 			leaf := c.Leaf
 			nb, na := leaf.NotBefore, leaf.NotAfter
 			renewal := renewalTime(nb, na)
 			st.NotBefore, st.NotAfter, st.RenewalAt = &nb, &na, &renewal
 			st.Names = slices.Clone(c.Names)
 			st.Issuer = issuerName(leaf.Issuer.CommonName, leaf.Issuer.Organization)
-			switch {
-			case obtaining:
-				st.State = StateRenewing
-			case !now.Before(na):
-				st.State = StateError
-			case !now.Before(renewal) && st.LastError != "":
-				st.State = StateExpiring
-			default:
-				st.State = StateValid
-			}
 		}
+		st.State = stateOf(ok, ns, st.NotAfter, st.RenewalAt, now)
 		out = append(out, st)
 	}
 	return out
+}
+
+// stateOf is a planned certificate's state: whether one is cached (its
+// end and renewal time then), what the events said of the name, and now.
+func stateOf(cached bool, ns nameState, notAfter, renewal *time.Time, now time.Time) string {
+	switch {
+	case !cached && ns.obtaining:
+		return StateObtaining
+	case !cached && ns.lastError != "":
+		return StateError
+	case !cached:
+		return StatePending
+	case ns.obtaining:
+		return StateRenewing
+	case !now.Before(*notAfter):
+		return StateError
+	case !now.Before(*renewal) && ns.lastError != "":
+		return StateExpiring
+	default:
+		return StateValid
+	}
 }
 
 // renewalTime is when certmagic's default window (the last third of the
@@ -116,12 +131,12 @@ func (m *Manager) onEvent(_ context.Context, event string, data map[string]any) 
 	case "cert_obtaining":
 		m.setState(name, func(s *nameState) { s.obtaining = true })
 	case "cert_obtained":
-		m.setState(name, func(s *nameState) { s.obtaining, s.lastError = false, "" })
+		m.setState(name, func(s *nameState) { s.obtaining, s.lastError, s.attemptAt = false, "", time.Now() })
 		m.metrics.obtained.WithLabelValues(kind).Inc()
 		m.log.Info("certificate obtained", "name", name, "kind", kind)
 	case "cert_failed":
 		msg := fmt.Sprint(data["error"])
-		m.setState(name, func(s *nameState) { s.obtaining, s.lastError = false, msg })
+		m.setState(name, func(s *nameState) { s.obtaining, s.lastError, s.attemptAt = false, msg, time.Now() })
 		m.metrics.failures.WithLabelValues(kind).Inc()
 		m.log.Warn("certificate not obtained", "name", name, "kind", kind, "err", msg)
 	case "cached_managed_cert":

@@ -45,6 +45,10 @@ type CleanupView struct {
 	ZoneName  string `json:"zone_name"`
 	Records   int    `json:"records"`
 	LastError string `json:"last_error"`
+	// UpdatedAt is when the zone was left or its removal last tried, so a
+	// client that saw one value learns of the next try by the change; nil
+	// when no credentials were kept for the zone.
+	UpdatedAt *time.Time `json:"updated_at"`
 }
 
 // RecordsView is the records page.
@@ -119,11 +123,9 @@ func (r *Reconciler) Records(ctx context.Context, f Filter) (RecordsView, error)
 	for _, w := range outside {
 		view.Records = append(view.Records, wantView(w, StateOutsideZone))
 	}
-	cleanups, err := r.store.DNSCleanups(ctx)
-	if err != nil {
+	if view.Cleanups, err = r.cleanups(ctx, stale); err != nil {
 		return view, err
 	}
-	view.Cleanups = cleanupViews(stale, cleanups)
 	zoneNames := map[Target]string{}
 	for _, c := range view.Cleanups {
 		zoneNames[Target{Provider: c.Provider, ZoneID: c.ZoneID}] = c.ZoneName
@@ -199,6 +201,30 @@ func rowView(row model.DNSRecord, state string) RecordView {
 		LastSyncedAt: row.LastSyncedAt, Owned: true}
 }
 
+// Cleanups lists the zones of earlier configurations that still hold
+// records of ours: what a settings change left to remove, and how the
+// last try went. It makes no provider call.
+func (r *Reconciler) Cleanups(ctx context.Context) ([]CleanupView, error) {
+	st, err := r.store.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.store.DNSRecords(ctx)
+	if err != nil {
+		return nil, err
+	}
+	_, stale := splitRows(st, rows)
+	return r.cleanups(ctx, stale)
+}
+
+func (r *Reconciler) cleanups(ctx context.Context, stale []model.DNSRecord) ([]CleanupView, error) {
+	cleanups, err := r.store.DNSCleanups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return cleanupViews(stale, cleanups), nil
+}
+
 // cleanupViews lists the earlier zones that still hold rows.
 func cleanupViews(stale []model.DNSRecord, cleanups []model.DNSCleanup) []CleanupView {
 	out := []CleanupView{}
@@ -218,7 +244,8 @@ func cleanupViews(stale []model.DNSRecord, cleanups []model.DNSCleanup) []Cleanu
 	}
 	for _, c := range cleanups {
 		if i, ok := index[c.DNSTarget]; ok {
-			out[i].ZoneName = c.ZoneName
+			at := c.UpdatedAt.UTC()
+			out[i].ZoneName, out[i].UpdatedAt = c.ZoneName, &at
 			if c.LastError != "" {
 				out[i].LastError = c.LastError
 			}

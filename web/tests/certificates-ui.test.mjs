@@ -342,6 +342,62 @@ describe('The Certificates card of the settings page', { concurrency: false }, (
 		}
 	});
 
+	e2e("Renew now follows each certificate to its end: steps and a bar, then toasts: issued, and the CA's message (answers through page.route)", async () => {
+		const CA_ERROR = 'acme: urn:ietf:params:acme:error:connection: 203.0.113.10: Timeout during connect';
+		const wildcard = { ...SAMPLE.certificates[0], last_attempt_at: null };
+		const shop = { names: ['shop.example.org'], challenge: 'http-01', issuer: '', not_before: null, not_after: null, state: 'pending', last_error: '', renewal_at: null, last_attempt_at: null };
+		// What the server says at each phase: as the card opens; once the renewal runs; once both attempts ended.
+		const phases = [
+			[wildcard, shop],
+			[{ ...wildcard, state: 'renewing' }, { ...shop, state: 'obtaining' }],
+			[{ ...wildcard, last_attempt_at: '2026-12-02T10:00:09Z' }, { ...shop, state: 'error', last_error: CA_ERROR, last_attempt_at: '2026-12-02T10:00:10Z' }]
+		];
+		let phase = 0;
+		const handler = async (/** @type {import('playwright-core').Route} */ route) => {
+			if (route.request().method() !== 'GET') return route.fallback();
+			await route.fulfill({ contentType: 'application/json', body: JSON.stringify({ enabled: true, certificates: phases[phase] }) });
+		};
+		await p().route(listURL, handler);
+		await p().route(renewURL, (route) => route.fulfill({ status: 202, contentType: 'application/json', body: '{"started":true}' }));
+		const panel = () => list().getByRole('region', { name: /^Renewing 2 certificates/ });
+		const steps = () => panel().getByRole('list', { name: 'Steps of obtaining 2 certificates' });
+		const stepStates = () => steps().locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-state')));
+		const line = (name) => panel().getByRole('list', { name: 'Certificates of this run' }).getByRole('listitem').filter({ hasText: name });
+		try {
+			await openSettings();
+			await eventually(async () => assert.equal(await rows().count(), 2));
+			assert.equal(await panel().count(), 0, 'nothing is being obtained: no steps');
+
+			phase = 1;
+			await renewButton().click();
+			await panel().waitFor();
+			await eventually(async () => assert.deepEqual(await stepStates(), ['done', 'current', 'todo']));
+			await steps().getByText('0 of 2 done').waitFor();
+			assert.equal(await steps().locator('progress').getAttribute('value'), '0');
+			assert.equal((await line('*.example.com').locator('.badge').textContent())?.trim(), 'renewing');
+			assert.equal((await line('shop.example.org').locator('.badge').textContent())?.trim(), 'obtaining');
+			assert.equal((await panel().locator('h3 .badge').textContent())?.trim(), 'under way');
+
+			phase = 2;
+			await list().getByRole('button', { name: 'Refresh', exact: true }).click();
+			await toast('Certificate issued for *.example.com and example.com.').waitFor();
+			await p()
+				.locator('.toasts')
+				.getByRole('alert')
+				.filter({ hasText: `Could not obtain the certificate for shop.example.org: A${CA_ERROR.slice(1)}.` })
+				.waitFor();
+			assert.deepEqual(await stepStates(), ['done', 'failed', 'todo']);
+			await steps().locator('li[data-state="failed"] .detail').getByText(CA_ERROR).waitFor();
+			assert.equal((await panel().locator('h3 .badge').textContent())?.trim(), '1 failed');
+			assert.equal((await line('*.example.com').locator('.badge').textContent())?.trim(), 'issued');
+			assert.match((await line('*.example.com').textContent()) ?? '', /valid until /);
+			await line('shop.example.org').getByText(CA_ERROR).waitFor();
+		} finally {
+			await p().unroute(renewURL);
+			await p().unroute(listURL, handler);
+		}
+	});
+
 	e2e("a failed load shows the server's message in the card; the page keeps working (a 500 through page.route)", async () => {
 		const fake = await fakeList({ error: 'the certificate store is unreadable' }, 500);
 		try {

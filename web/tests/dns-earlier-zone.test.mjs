@@ -189,6 +189,46 @@ describe('records left in an earlier zone, with the Cloudflare API emulator', { 
 		assert.deepEqual((await apiOK('GET', '/api/dns/records')).cleanups, []);
 	});
 
+	e2e("switching to wildcard in the settings while zone B refuses: the removal's steps end in Cloudflare's message; the retry that works is told too", async () => {
+		const zoneBId = stack.zoneIds.get(zoneB);
+		const inZoneB = async () => (await cf('GET', `/zones/${zoneBId}/dns_records?name=app.${zoneB}`)).length;
+		await apiOK('POST', '/api/proxies', { domain: `app.${zoneB}`, forward_scheme: 'http', forward_host: '127.0.0.1', forward_port: 3000 });
+		const report = await apiOK('POST', '/api/dns/sync');
+		assert.equal(report.errors, 0, JSON.stringify(report));
+		assert.equal(await inZoneB(), 1);
+
+		gate.state.refuse = (_method, url) => url.includes(`/zones/${zoneBId}`);
+		await p().goto('/settings');
+		const form = p().getByRole('form', { name: 'DNS settings' });
+		await eventually(async () => assert.equal(await form.getByRole('button', { name: 'Save' }).isEnabled(), true));
+		await form.getByRole('radio', { name: 'Wildcard DNS' }).check();
+		const res = await answerOf(() => form.getByRole('button', { name: 'Save' }).click(), 'PUT', '/api/settings');
+		assert.equal(res.status(), 200, await res.text());
+		assert.deepEqual((await res.json()).dns_cleanups.map((c) => [c.zone_name, c.records, c.last_error]), [[zoneB, 1, '']]);
+
+		const panel = p().getByRole('region', { name: new RegExp(`^Removing the records of ${zoneB.replace('.', '\\.')}`) });
+		await panel.waitFor();
+		const failure = toast(`Could not remove the records of ${zoneB}: `, 'alert');
+		await failure.waitFor({ timeout: 20_000 });
+		const [left] = (await apiOK('GET', '/api/dns/records')).cleanups;
+		assert.ok(left?.last_error, 'the failed removal says why');
+		const why = left.last_error.slice(1); // the toast makes a sentence of it: its first letter upper case
+		assert.ok(((await failure.textContent()) ?? '').includes(why), `the toast shows "${why}"`);
+		const steps = panel.getByRole('list', { name: `Steps of the removal from ${zoneB}` });
+		assert.deepEqual(await steps.locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-state'))), ['done', 'failed', 'todo']);
+		await steps.locator('li[data-state="failed"] .detail').getByText(left.last_error).waitFor();
+		assert.equal(await panel.locator('.badge').textContent(), 'failed');
+		assert.equal(await panel.getByRole('link', { name: 'The DNS page' }).getAttribute('href'), '/dns');
+		assert.equal(await inZoneB(), 1, 'the record is still there');
+
+		// The next sync, with zone B open again, removes it; the page still follows.
+		gate.state.refuse = null;
+		await apiOK('POST', '/api/dns/sync');
+		await toast(`Removed the record Docker Watcher created in ${zoneB} at Cloudflare.`).waitFor({ timeout: 20_000 });
+		await eventually(async () => assert.equal(await panel.locator('.badge').textContent(), 'removed'));
+		assert.equal(await inZoneB(), 0);
+	});
+
 	e2e('no uncaught errors in the page', async () => {
 		assert.deepEqual(stack.pageErrors.map(String), []);
 	});

@@ -18,11 +18,14 @@ import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
 	answerOf as answerOfPage,
+	apiClient,
+	cfClient,
 	chromiumPath,
 	clickWithProgress,
 	emulatorBinary,
 	eventually,
 	openPage,
+	recordAttribute,
 	screenshotOnFailure,
 	startDockerWatcher,
 	startEmulator,
@@ -69,6 +72,10 @@ async function apiSettings() {
 	assert.equal(res.status(), 200, 'GET /api/settings');
 	return { text: await res.text(), json: await res.json() };
 }
+
+/** The removal of a left zone's records, in the DNS card. */
+const cleanupPanel = (zone) => dnsForm().locator('xpath=..').getByRole('region', { name: new RegExp(`^Removing the records of ${zone.replace(/\./g, '\\.')}`) });
+const toast = (text, role = 'status') => p().locator('.toasts').getByRole(role).filter({ hasText: text });
 
 /** Click `button` and return the answer of `method path` it caused. */
 const answerOf = (action, method, pathname) => answerOfPage(p(), action, method, pathname);
@@ -269,6 +276,55 @@ describe('DNS settings with the Cloudflare API emulator', { concurrency: false }
 		const facts = p().locator('dl.facts');
 		await facts.getByText('Cloudflare', { exact: true }).waitFor();
 		await facts.getByText('example.com', { exact: true }).waitFor();
+	});
+
+	e2e('switching to wildcard removes the records of the zone: the steps, then a toast', async () => {
+		// Two proxies with records at the emulator.
+		const cf = cfClient(() => cfBaseURL, cfToken);
+		const zoneId = zoneIds.get('example.com');
+		const api = apiClient(p, () => baseURL);
+		await api.apiOK('PUT', '/api/settings', { public_ipv4: '203.0.113.10' });
+		for (const domain of ['a.example.com', 'b.example.com']) {
+			await api.apiOK('POST', '/api/proxies', { domain, forward_scheme: 'http', forward_host: '127.0.0.1', forward_port: 3000 });
+		}
+		const report = await api.apiOK('POST', '/api/dns/sync');
+		assert.equal(report.errors, 0, JSON.stringify(report));
+		const ours = async () => (await cf('GET', `/zones/${zoneId}/dns_records`)).filter((r) => /^[ab]\.example\.com$/.test(r.name));
+		await eventually(async () => assert.equal((await ours()).length, 2));
+
+		await p().goto('/settings');
+		await eventually(async () => assert.equal(await dnsForm().getByRole('button', { name: 'Save' }).isEnabled(), true));
+		// The states the panel shows, each time its state changes.
+		const states = await recordAttribute(p(), 'section.cleanup', 'data-state');
+		await dnsForm().getByRole('radio', { name: 'Wildcard DNS' }).check();
+		const res = await saveDns();
+		const saved = await res.json();
+		assert.deepEqual(
+			saved.dns_cleanups.map((c) => [c.zone_name, c.records, c.last_error]),
+			[['example.com', 2, '']],
+			'the save answers the zone left, with its two records'
+		);
+
+		const panel = cleanupPanel('example.com');
+		await panel.waitFor();
+		const steps = panel.getByRole('list', { name: 'Steps of the removal from example.com' });
+		await toast('Removed the 2 records Docker Watcher created in example.com at Cloudflare.').waitFor({ timeout: 20_000 });
+		assert.deepEqual(await steps.locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-state'))), ['done', 'done', 'done']);
+		assert.equal(await panel.locator('.badge').textContent(), 'removed');
+		assert.deepEqual(await states(), ['removing', 'done'], 'the removal was shown under way, then done');
+		assert.deepEqual(await ours(), [], 'the records are gone from the zone');
+	});
+
+	e2e('back to managed mode: the records come back, and the ended removal is no longer shown', async () => {
+		await dnsForm().getByRole('radio', { name: 'Managed records at a DNS provider' }).check();
+		const saved = await (await saveDns()).json();
+		assert.deepEqual(saved.dns_cleanups, []);
+		await cleanupPanel('example.com').waitFor({ state: 'detached' });
+		const cf = cfClient(() => cfBaseURL, cfToken);
+		await eventually(async () => {
+			const names = (await cf('GET', `/zones/${zoneIds.get('example.com')}/dns_records`)).map((r) => r.name);
+			assert.ok(names.includes('a.example.com') && names.includes('b.example.com'), `records: ${names}`);
+		}, 20_000);
 	});
 
 	e2e("a refused stored token shows Cloudflare's message next to the zone selector", async () => {

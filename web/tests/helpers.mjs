@@ -196,6 +196,33 @@ export async function clickWithProgress(page, pathname, button, checkBusy) {
 	return res;
 }
 
+/**
+ * Note every value `attribute` of the first element matching `selector`
+ * takes from now on (each change once, in order), also across re-renders;
+ * the returned function reads them. A page shows long work's state this
+ * way (data-state), and a test checks it was seen under way, not only at
+ * its end.
+ * @param {import('playwright-core').Page} page
+ * @param {string} selector
+ * @param {string} attribute
+ * @returns {Promise<() => Promise<string[]>>}
+ */
+export async function recordAttribute(page, selector, attribute) {
+	const key = `__recorded_${Math.random().toString(36).slice(2)}`;
+	await page.evaluate(
+		({ key, selector, attribute }) => {
+			const seen = /** @type {string[]} */ ([]);
+			Object.assign(window, { [key]: seen });
+			new MutationObserver(() => {
+				const value = document.querySelector(selector)?.getAttribute(attribute);
+				if (value && seen.at(-1) !== value) seen.push(value);
+			}).observe(document.body, { subtree: true, childList: true, attributes: true });
+		},
+		{ key, selector, attribute }
+	);
+	return () => page.evaluate((k) => /** @type {any} */ (window)[k], key);
+}
+
 /** Retry an assertion until it passes or the time is up. */
 export async function eventually(check, timeoutMs = 10_000) {
 	const deadline = Date.now() + timeoutMs;

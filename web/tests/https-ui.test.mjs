@@ -34,6 +34,7 @@ import {
 	launchChromium,
 	pushImage,
 	resolveToLocalhost,
+	recordAttribute,
 	screenshotOnFailure,
 	startHttpsServices,
 	visit
@@ -51,7 +52,9 @@ const shared = {
 	/** The pushed image, without its tag. */
 	image: '',
 	/** Containers the deploy made, removed at the end whatever happens. */
-	containers: /** @type {Set<string>} */ (new Set())
+	containers: /** @type {Set<string>} */ (new Set()),
+	/** The states the issuance panel showed (recordAttribute). */
+	issuanceStates: async () => /** @type {string[]} */ ([])
 };
 
 const stack = browserStack({
@@ -120,12 +123,26 @@ describe('HTTPS with Pebble: the Certificates card and an instance over HTTPS in
 	});
 
 	e2e('the General card: domain example.com, public IPv4 127.0.0.1', async () => {
+		// The states the Certificates card's issuance panel shows, each time it changes.
+		shared.issuanceStates = await recordAttribute(p(), 'section.issuance', 'data-state');
 		const form = settingsForm('General settings');
 		await form.getByLabel('Domain', { exact: true }).fill('example.com');
 		await form.getByLabel('Public IPv4', { exact: true }).fill('127.0.0.1');
 		await saveCard(form, 'Settings saved.');
 		const settings = await apiOK('GET', '/api/settings');
 		assert.deepEqual([settings.domain, settings.public_ipv4], ['example.com', '127.0.0.1']);
+	});
+
+	e2e('the domain starts the DNS-01 issuance: the Certificates card shows its steps, then a toast', async () => {
+		const panel = certList().getByRole('region', { name: /^Obtaining 2 certificates/ });
+		await panel.waitFor({ timeout: 30_000 });
+		const steps = panel.getByRole('list', { name: 'Steps of obtaining 2 certificates' });
+		await toast('Certificates issued for *.example.com and example.com.').waitFor({ timeout: 180_000 });
+		assert.deepEqual(await steps.locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-state'))), ['done', 'done', 'done']);
+		const lines = panel.getByRole('list', { name: 'Certificates of this run' }).getByRole('listitem');
+		assert.deepEqual((await lines.locator('.names').allTextContents()).map((t) => t.trim()).sort(), ['*.example.com', 'example.com']);
+		assert.deepEqual(await lines.locator('.badge').allTextContents(), ['issued', 'issued']);
+		assert.deepEqual(await shared.issuanceStates(), ['working', 'issued'], 'the issuance was shown under way, then issued');
 	});
 
 	e2e('an app of the pushed image; its tag v1 deployed from the Instances page runs', async () => {
@@ -175,6 +192,24 @@ describe('HTTPS with Pebble: the Certificates card and an instance over HTTPS in
 		// The instance's name is covered by the wildcard.
 		const inst = await apiOK('GET', `/api/instances/${instance.id}`);
 		assert.equal(inst.certificate?.state, 'valid', JSON.stringify(inst.certificate));
+	});
+
+	e2e('Renew now renews both through DNS-01: the steps, then a toast; the API shows the new certificates', async () => {
+		const before = (await apiOK('GET', '/api/certificates')).certificates;
+		await certList().getByRole('button', { name: 'Renew now', exact: true }).click();
+		const panel = certList().getByRole('region', { name: /^Renewing 2 certificates/ });
+		await panel.waitFor();
+		const steps = panel.getByRole('list', { name: 'Steps of obtaining 2 certificates' });
+		assert.notDeepEqual(await steps.locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-state'))), ['done', 'done', 'done']);
+		await toast('Certificates issued for *.example.com and example.com.').waitFor({ timeout: 180_000 });
+		assert.deepEqual(await steps.locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-state'))), ['done', 'done', 'done']);
+		const after = (await apiOK('GET', '/api/certificates')).certificates;
+		for (const name of ['*.example.com', 'example.com']) {
+			const [b, a] = [before, after].map((list) => list.find((c) => c.names[0] === name));
+			assert.equal(a.state, 'valid', name);
+			assert.ok(a.last_attempt_at && a.last_attempt_at !== b.last_attempt_at, `${name}: an attempt ended (${b.last_attempt_at} → ${a.last_attempt_at})`);
+			assert.ok(new Date(a.not_before) >= new Date(b.not_before), `${name}: ${a.not_before} is not before ${b.not_before}`);
+		}
 	});
 
 	e2e("chromium opens the instance's HTTPS URL: the test server answers its tag, under Pebble's certificate", async () => {

@@ -14,7 +14,7 @@ const settings = `{"domain":"","public_ipv4":"","public_ipv6":"","wildcard_dns":
 "dns_delete_grace_seconds":600,"dns_sync_interval_seconds":600,"proxy_provider":"builtin","npm_url":"","npm_email":"",
 "npm_password_set":false,"npm_forward_host":"","trusted_proxies":[],"proxy_access_log":false,"docker_publish_address":"127.0.0.1",
 "deploy_timeout_seconds":60,"drain_timeout_seconds":30,"registry_webhook_secret_set":false,"acme_enabled":true,"acme_email":"",
-"acme_directory_url":"https://acme-v02.api.letsencrypt.org/directory","https_redirect":true,"hsts":false,"ui_domain":""}`
+"acme_directory_url":"https://acme-v02.api.letsencrypt.org/directory","https_redirect":true,"hsts":false,"ui_domain":"","dns_cleanups":[]}`
 
 // The validator reports each kind of mismatch between an exchange and the
 // document, and nothing for exchanges that match: the fake server answers

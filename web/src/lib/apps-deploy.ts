@@ -6,6 +6,7 @@
 import { errorMessage } from './errors';
 import { sentence } from './format';
 import { deployRunning, deployState, progressText, shortDigest } from './instances';
+import type { StepState, StepView } from './steps';
 import type { AppTags } from './types/app';
 import type { DeployProgress, Instance } from './types/instance';
 
@@ -20,15 +21,7 @@ const STEP_LABELS: Record<(typeof DEPLOY_STEPS)[number], string> = {
 	routing: 'Route its name to it'
 };
 
-export type StepState = 'done' | 'current' | 'todo' | 'skipped' | 'failed';
-
-export interface StepView {
-	step: string;
-	label: string;
-	state: StepState;
-	/** The step in words while it is the current one: "Pulling 12 MB of 40 MB". */
-	detail: string;
-}
+export type { StepState, StepView };
 
 /** The furthest step of DEPLOY_STEPS seen so far (an index; -1 for none), after `progress`. */
 export function furthestStep(furthest: number, progress: DeployProgress | undefined): number {

@@ -8,6 +8,7 @@ describe('certificateState', () => {
 		expect(CERTIFICATE_STATES.map((s) => [s, certificateState(s).label, certificateState(s).tone])).toEqual([
 			['valid', 'Valid', 'ok'],
 			['pending', 'Pending', 'busy'],
+			['obtaining', 'Obtaining', 'busy'],
 			['renewing', 'Renewing', 'busy'],
 			['expiring', 'Expiring', 'warn'],
 			['error', 'Error', 'bad'],

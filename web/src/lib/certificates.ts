@@ -6,6 +6,7 @@ import type { Certificate, CertificateList, CertificateState } from './types/cer
 const STATES: Record<CertificateState, StateBadge> = {
 	valid: { label: 'Valid', tone: 'ok', description: 'In use; it is renewed ahead of its end.' },
 	pending: { label: 'Pending', tone: 'busy', description: 'Not obtained yet: through DNS-01 at once, through HTTP-01 at the first HTTPS request for the name.' },
+	obtaining: { label: 'Obtaining', tone: 'busy', description: 'The first certificate is being obtained from the CA.' },
 	renewing: { label: 'Renewing', tone: 'busy', description: 'A new certificate is being obtained; the current one stays in use.' },
 	expiring: { label: 'Expiring', tone: 'warn', description: 'Due for renewal, and the last attempt failed; it is tried again.' },
 	error: { label: 'Error', tone: 'bad', description: 'The last attempt failed; it is tried again.' },

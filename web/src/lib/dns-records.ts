@@ -137,7 +137,8 @@ export function filtersActive(f: DnsRecordFilter): boolean {
 	return !!(f.q?.trim() || f.state || f.kind);
 }
 
-function plural(n: number, one: string, many = one + 's'): string {
+/** "1 record", "3 records". */
+export function plural(n: number, one: string, many = one + 's'): string {
 	return `${n} ${n === 1 ? one : many}`;
 }
 

@@ -84,6 +84,7 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
 		https_redirect: true,
 		hsts: false,
 		ui_domain: '',
+		dns_cleanups: [],
 		...overrides
 	};
 }
@@ -98,6 +99,7 @@ export function makeCertificate(overrides: Partial<Certificate> = {}): Certifica
 		state: 'valid',
 		last_error: '',
 		renewal_at: '2027-01-26T21:00:00Z',
+		last_attempt_at: null,
 		...overrides
 	};
 }

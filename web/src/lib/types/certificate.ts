@@ -1,9 +1,10 @@
 /**
- * The states of a certificate: valid; pending (being obtained for the
- * first time); renewing; expiring (close to its end, not renewed yet);
- * error (the last attempt failed: last_error); none (no certificate yet).
+ * The states of a certificate: valid; pending (not obtained yet; HTTP-01:
+ * at the first HTTPS request); obtaining (the first one is being
+ * obtained); renewing; expiring (close to its end, not renewed yet); error
+ * (the last attempt failed: last_error); none (no certificate yet).
  */
-export const CERTIFICATE_STATES = ['valid', 'pending', 'renewing', 'expiring', 'error', 'none'] as const;
+export const CERTIFICATE_STATES = ['valid', 'pending', 'obtaining', 'renewing', 'expiring', 'error', 'none'] as const;
 
 export type CertificateState = (typeof CERTIFICATE_STATES)[number];
 
@@ -25,6 +26,8 @@ export interface Certificate {
 	last_error: string;
 	/** When it is renewed next; null while there is no certificate. */
 	renewal_at: string | null;
+	/** When the last attempt to obtain or renew it ended (RFC 3339), since the server started; null before the first. */
+	last_attempt_at: string | null;
 }
 
 /** GET /api/certificates. */

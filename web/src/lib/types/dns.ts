@@ -131,6 +131,11 @@ export interface DnsCleanup {
 	records: number;
 	/** Why the last removal failed; "" when none. */
 	last_error: string;
+	/**
+	 * When the zone was left or its removal last tried (RFC 3339): a change
+	 * means a try ended. Null when no credentials were kept for the zone.
+	 */
+	updated_at: string | null;
 }
 
 /** The filters of GET /api/dns/records; empty ones are left out. */

@@ -923,6 +923,8 @@ export interface components {
             https_redirect: boolean;
             hsts: boolean;
             ui_domain: string;
+            /** @description Read-only: the zones of earlier DNS configurations that still hold records of ours. A PUT that leaves a managed zone answers it with all its records; the next sync removes them (dns_synced on the event stream), after which the zone is gone from the list, or has last_error and a new updated_at. */
+            dns_cleanups: components["schemas"]["DnsCleanup"][];
         };
         /** @description A change of settings: any subset of the writable fields; the ones left out keep their stored value. Unknown fields are refused. */
         SettingsPatch: {
@@ -1065,6 +1067,11 @@ export interface components {
             /** @description How many records of ours are left there. */
             records: number;
             last_error: string;
+            /**
+             * Format: date-time
+             * @description When the zone was left or its removal last tried: a change tells a client that a try ended. Null when no credentials were kept for the zone.
+             */
+            updated_at: string | null;
         };
         DnsRecordList: {
             /** @enum {string} */
@@ -1096,7 +1103,7 @@ export interface components {
         /** @description The certificate serving a consumer's name. */
         CertificateBadge: {
             /** @enum {string} */
-            state: "valid" | "pending" | "renewing" | "expiring" | "error";
+            state: "valid" | "pending" | "obtaining" | "renewing" | "expiring" | "error";
             /**
              * Format: date-time
              * @description Left out while there is no certificate.
@@ -1167,10 +1174,15 @@ export interface components {
             /** Format: date-time */
             not_after: string | null;
             /** @enum {string} */
-            state: "valid" | "pending" | "renewing" | "expiring" | "error";
+            state: "valid" | "pending" | "obtaining" | "renewing" | "expiring" | "error";
             last_error: string;
             /** Format: date-time */
             renewal_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the last attempt to obtain or renew it ended (obtained or failed), since the server started; null before the first. A change tells a client that an attempt ended.
+             */
+            last_attempt_at: string | null;
         };
         CertificateList: {
             /** @description Certificates are planned: acme_enabled, a domain, the built-in proxy, and not DW_ACME=off. */

@@ -1,3 +1,4 @@
+import type { DnsCleanup } from './dns';
 import type { Router } from './proxy';
 
 /** GET /api/settings (secrets masked: only whether one is set). */
@@ -46,6 +47,12 @@ export interface Settings {
 	hsts: boolean;
 	/** Where the built-in proxy serves the UI and API over HTTPS, e.g. "dw.example.com"; "" for none. */
 	ui_domain: string;
+	/**
+	 * Read-only: the zones of earlier DNS configurations that still hold
+	 * records of ours. A save that left a managed zone answers it with all
+	 * its records; the next sync removes them.
+	 */
+	dns_cleanups: DnsCleanup[];
 }
 
 export type DnsProvider = '' | 'cloudflare';
