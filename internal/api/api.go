@@ -36,6 +36,9 @@ type Deps struct {
 	Deployer   Deployer     // nil: deploys answer 502
 	Hooks      Hooks        // the registry watcher, for the push webhook
 	Certs      Certificates // nil: no certificates
+	// ACMEForbidden: the server may ask no CA at all (DW_ACME=off),
+	// whatever the settings say.
+	ACMEForbidden bool
 	// Registry reads the tags of an app's repository for the deploy form:
 	// a registry.Client (Docker's config when an app has no credentials)
 	// when nil.
@@ -68,11 +71,13 @@ type Server struct {
 	deployer     Deployer
 	hooks        Hooks
 	certs        Certificates
-	registry     registry.Source
-	tagsTimeout  time.Duration // bounds GET /api/apps/{id}/tags
-	streams      chan struct{} // closed by EndStreams
-	endStreams   sync.Once
-	settingsMu   sync.Mutex // one settings change at a time
+	// acmeForbidden: DW_ACME=off (Deps.ACMEForbidden).
+	acmeForbidden bool
+	registry      registry.Source
+	tagsTimeout   time.Duration // bounds GET /api/apps/{id}/tags
+	streams       chan struct{} // closed by EndStreams
+	endStreams    sync.Once
+	settingsMu    sync.Mutex // one settings change at a time
 }
 
 // route is one entry of the route table.
@@ -161,16 +166,17 @@ func New(d Deps) *Server {
 		trusted:     d.TrustedProxies,
 		proxySecret: d.ProxySecret,
 
-		dnsProviders: d.DNS,
-		reconciler:   d.Reconciler,
-		events:       d.Events,
-		routing:      d.Routing,
-		deployer:     d.Deployer,
-		hooks:        d.Hooks,
-		certs:        d.Certs,
-		registry:     d.Registry,
-		tagsTimeout:  tagsTimeout,
-		streams:      make(chan struct{}),
+		dnsProviders:  d.DNS,
+		reconciler:    d.Reconciler,
+		events:        d.Events,
+		routing:       d.Routing,
+		deployer:      d.Deployer,
+		hooks:         d.Hooks,
+		certs:         d.Certs,
+		acmeForbidden: d.ACMEForbidden,
+		registry:      d.Registry,
+		tagsTimeout:   tagsTimeout,
+		streams:       make(chan struct{}),
 	}
 	if s.registry == nil {
 		s.registry = &registry.Client{}

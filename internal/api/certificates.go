@@ -63,14 +63,40 @@ func (s *Server) secureURL(r proxy.Status, c *certificateBadge, host string) str
 type certificatesResponse struct {
 	Enabled      bool           `json:"enabled"`
 	Certificates []certs.Status `json:"certificates"`
+	// OffReason says why nothing is obtained while Enabled is false.
+	OffReason string `json:"off_reason,omitempty"`
 }
 
-func (s *Server) listCertificates(w http.ResponseWriter, _ *http.Request) error {
+func (s *Server) listCertificates(w http.ResponseWriter, r *http.Request) error {
 	out := certificatesResponse{Certificates: []certs.Status{}}
 	if s.certs != nil {
 		out.Enabled, out.Certificates = s.certs.Enabled(), s.certs.Status()
 	}
+	if !out.Enabled {
+		st, err := s.store.Settings(r.Context())
+		if err != nil {
+			return err
+		}
+		out.OffReason = offReason(st, s.acmeForbidden)
+	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// offReason says why no certificate is obtained, in the words of the
+// Certificates card; "" when the settings and the server allow them. The
+// server's own switch comes first: the settings cannot undo it.
+func offReason(st model.Settings, forbidden bool) string {
+	switch {
+	case forbidden:
+		return "ACME is turned off for this server (DW_ACME=off): no certificate is obtained, whatever the settings say."
+	case st.Proxy().Router != model.RouterBuiltin:
+		return "Nginx Proxy Manager routes the names: it obtains and serves their certificates itself."
+	case st.Domain == "":
+		return "Set a domain to get certificates."
+	case !st.ACMEEnabled:
+		return "ACME is off in the settings: turn it on to get certificates."
+	}
+	return ""
 }
 
 // renewCertificates renews every planned certificate now, in the

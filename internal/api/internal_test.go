@@ -3,7 +3,10 @@ package api
 import (
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
+
+	"github.com/dockerwatcher/docker-watcher/internal/model"
 )
 
 func TestClientIP(t *testing.T) {
@@ -56,5 +59,31 @@ func TestViaTLS(t *testing.T) {
 	r.Header.Set("X-Forwarded-Proto", "https")
 	if s.viaTLS(r) {
 		t.Fatal("X-Forwarded-Proto believed from an untrusted peer")
+	}
+}
+
+func TestOffReason(t *testing.T) {
+	on := model.Settings{Domain: "example.com", ACMEEnabled: true}
+	npm := on
+	npm.ProxyProvider = model.RouterNPM
+	noDomain, acmeOff := on, on
+	noDomain.Domain, acmeOff.ACMEEnabled = "", false
+	for _, c := range []struct {
+		name      string
+		st        model.Settings
+		forbidden bool
+		want      string // a part of the reason; "" for none
+	}{
+		{"on: no reason", on, false, ""},
+		{"the server forbids it, whatever the settings", on, true, "DW_ACME=off"},
+		{"the server's switch before a missing domain", noDomain, true, "DW_ACME=off"},
+		{"Nginx Proxy Manager serves HTTPS", npm, false, "Nginx Proxy Manager"},
+		{"no domain", noDomain, false, "Set a domain"},
+		{"ACME off in the settings", acmeOff, false, "ACME is off in the settings"},
+	} {
+		got := offReason(c.st, c.forbidden)
+		if c.want == "" && got != "" || !strings.Contains(got, c.want) {
+			t.Errorf("%s: offReason = %q, want it to say %q", c.name, got, c.want)
+		}
 	}
 }

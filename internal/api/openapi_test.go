@@ -124,7 +124,7 @@ func TestOpenAPIServed(t *testing.T) {
 func TestOpenAPIAnswersOfQuietRoutes(t *testing.T) {
 	e := newEnv(t)
 	certs := decodeInto[map[string]any](t, e.expect(e.do(e.client, "GET", "/api/certificates", nil), http.StatusOK))
-	if certs["enabled"] != false {
+	if certs["enabled"] != false || certs["off_reason"] != "Set a domain to get certificates." {
 		t.Errorf("certificates %v without a domain", certs)
 	}
 	e.expectError(e.do(e.client, "POST", "/api/certificates/renew", nil), http.StatusConflict, "")

@@ -220,7 +220,7 @@ func New(ctx context.Context, cfg config.Config, logOut io.Writer, opts ...Optio
 		st.Close()
 		return nil, err
 	}
-	a.API = api.New(api.Deps{Deployer: a.Deployer, Hooks: a.Watcher, Certs: a.Certs, Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
+	a.API = api.New(api.Deps{Deployer: a.Deployer, Hooks: a.Watcher, Certs: a.Certs, ACMEForbidden: !cfg.ACME, Store: st, Auth: a.Auth, Log: a.Log, Metrics: a.Metrics, UI: web.Handler(),
 		DNS: dnsProviders, Reconciler: a.Reconciler, Events: a.Bus, TrustedProxies: cfg.TrustedProxies, ProxySecret: secret,
 		Routing: api.Routing{Status: a.Routes.Status, ProxyAddr: loopback(cfg.ProxyListen), TestNPM: testNPM,
 			SecureURL: secureURL(cfg.ProxyTLSListen)}})

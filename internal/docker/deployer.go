@@ -80,6 +80,9 @@ type Progress struct {
 	Step    string `json:"step"` // pulling, creating, starting, waiting_for_health, routing, draining, done, failed
 	Current int64  `json:"current,omitempty"`
 	Total   int64  `json:"total,omitempty"` // bytes pulled, of the layers known so far
+	// Pulled: this rollout pulled its image (the steps after pulling say
+	// so, however short the pull was); false when the engine had it.
+	Pulled bool `json:"pulled,omitempty"`
 }
 
 // Deploy steps.
@@ -120,9 +123,20 @@ func (d *Deployer) Progress(id int64) (Progress, bool) {
 
 func (d *Deployer) step(id int64, p Progress) {
 	d.mu.Lock()
-	d.progress[id] = p
+	d.progress[id] = nextProgress(d.progress[id], p)
 	d.mu.Unlock()
 	d.o.Events.Publish(events.Event{Kind: events.InstanceProgress, Subject: model.KindInstance, ID: id})
+}
+
+// nextProgress is the progress after step p, which follows prev: the
+// steps after a pull carry Pulled until the rollout ends (done or failed:
+// the next step begins another rollout).
+func nextProgress(prev, p Progress) Progress {
+	sameRollout := prev.Step != "" && prev.Step != StepDone && prev.Step != StepFailed
+	if p.Step != StepPulling && sameRollout && (prev.Step == StepPulling || prev.Pulled) {
+		p.Pulled = true
+	}
+	return p
 }
 
 // lock serialises the actions on one instance.

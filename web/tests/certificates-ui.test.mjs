@@ -131,7 +131,7 @@ async function expectServerAnswer() {
 	if (res.status === 200) {
 		const first = res.json.certificates[0];
 		if (first) await list().getByText(first.names[0], { exact: true }).first().waitFor();
-		else await list().getByText(res.json.enabled ? /No certificates yet/ : EMPTY_DISABLED).waitFor();
+		else await list().getByText(res.json.enabled ? /No certificates yet/ : res.json.off_reason || EMPTY_DISABLED).waitFor();
 		return;
 	}
 	assert.equal(typeof res.json?.error, 'string', `GET /api/certificates: ${res.status} ${res.text}`);

@@ -137,6 +137,15 @@ describe('trackDeploy and followDeploy', () => {
 		expect([r.ended, r.next?.furthest, r.next?.pulled]).toEqual(['failed', 2, false]);
 	});
 
+	it('a pull too short to be seen counts by the server’s word on the later steps', () => {
+		const t = followDeploy(trackDeploy(asked), { ...asked, progress: { step: 'creating', pulled: true } }).next!;
+		expect(t.pulled).toBe(true);
+		expect(states({ step: 'creating', pulled: true }, t.furthest, t.pulled)[0]).toBe('pulling:done');
+		// Without it, the engine had the image: the pull is skipped.
+		const had = followDeploy(trackDeploy(asked), { ...asked, progress: { step: 'creating' } }).next!;
+		expect(states({ step: 'creating' }, had.furthest, had.pulled)[0]).toBe('pulling:skipped');
+	});
+
 	it('does not take the state it was asked from for its end', () => {
 		// A redeploy's 202: the instance still shows the last deploy's end.
 		const before = makeInstance({ id: 7, status: 'running', progress: { step: 'done' } });

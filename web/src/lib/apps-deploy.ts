@@ -93,10 +93,15 @@ export interface TrackedDeploy {
 	before: string;
 	/** The furthest step seen (furthestStep). */
 	furthest: number;
-	/** Whether a pull was seen (else the image was on the engine). */
+	/** Whether the image was pulled: the pull seen, or the server's word after it (else the engine had it). */
 	pulled: boolean;
 	/** How it ended; null while it runs. */
 	outcome: 'running' | 'failed' | null;
+}
+
+/** Whether a progress shows a pull: under way, or done (the server says so on the later steps, however short it was). */
+function pulledBy(p: DeployProgress | undefined): boolean {
+	return p?.step === 'pulling' || p?.pulled === true;
 }
 
 /** Start following the instance a deploy answered (202). */
@@ -106,7 +111,7 @@ export function trackDeploy(inst: Instance): TrackedDeploy {
 		tag: inst.tag,
 		before: deployState(inst),
 		furthest: furthestStep(-1, inst.progress),
-		pulled: inst.progress?.step === 'pulling',
+		pulled: pulledBy(inst.progress),
 		outcome: null
 	};
 }
@@ -123,7 +128,7 @@ export function followDeploy(
 ): { next: TrackedDeploy | null; ended: 'running' | 'failed' | 'gone' | null } {
 	if (t.outcome !== null) return { next: t, ended: null };
 	if (!inst) return { next: null, ended: 'gone' };
-	const next = { ...t, furthest: furthestStep(t.furthest, inst.progress), pulled: t.pulled || inst.progress?.step === 'pulling' };
+	const next = { ...t, furthest: furthestStep(t.furthest, inst.progress), pulled: t.pulled || pulledBy(inst.progress) };
 	const outcome = deployOutcome(inst);
 	if (!deployRunning(inst) && outcome !== null && inst.status !== 'deploying' && deployState(inst) !== t.before) {
 		return { next: { ...next, outcome }, ended: outcome };

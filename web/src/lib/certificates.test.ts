@@ -60,6 +60,9 @@ describe('validity', () => {
 describe('emptyMessage', () => {
 	it('says what to do while certificates are not obtained', () => {
 		expect(emptyMessage({ enabled: false })).toBe('Set a domain and enable ACME to get certificates.');
+		// The server's reason, when it gives one: a setting cannot undo DW_ACME=off.
+		const forbidden = 'ACME is turned off for this server (DW_ACME=off): no certificate is obtained, whatever the settings say.';
+		expect(emptyMessage({ enabled: false, off_reason: forbidden })).toBe(forbidden);
 	});
 
 	it('says they come by themselves once they are', () => {

@@ -45,11 +45,10 @@ export function validity(c: Pick<Certificate, 'not_before' | 'not_after'>, forma
 	return { from: formatDateTime(c.not_before, format), until: formatDateTime(c.not_after, format) };
 }
 
-/** The message of an empty list: what to do to get certificates. */
-export function emptyMessage(list: Pick<CertificateList, 'enabled'>): string {
-	return list.enabled
-		? 'No certificates yet: they are obtained in the background. Renew now starts at once.'
-		: 'Set a domain and enable ACME to get certificates.';
+/** The message of an empty list: what to do to get certificates, as the server says it when it does. */
+export function emptyMessage(list: Pick<CertificateList, 'enabled' | 'off_reason'>): string {
+	if (list.enabled) return 'No certificates yet: they are obtained in the background. Renew now starts at once.';
+	return list.off_reason || 'Set a domain and enable ACME to get certificates.';
 }
 
 /** The toast after Renew now. */

@@ -35,6 +35,8 @@ export interface CertificateList {
 	/** Certificates are obtained: acme_enabled and a domain set. */
 	enabled: boolean;
 	certificates: Certificate[];
+	/** While not enabled: why none is obtained (e.g. DW_ACME=off on the server), in words for people. */
+	off_reason?: string;
 }
 
 /** POST /api/certificates/renew (202): the renewal runs in the background. */

@@ -20,6 +20,8 @@ export interface DeployProgress {
 	/** While pulling: bytes pulled of the layers known so far. */
 	current?: number;
 	total?: number;
+	/** On the steps after pulling: this rollout pulled its image. */
+	pulled?: boolean;
 }
 
 /** The lifecycle actions of an instance (POST /api/instances/{id}/{action}). */

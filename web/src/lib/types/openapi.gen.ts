@@ -1188,6 +1188,8 @@ export interface components {
             /** @description Certificates are planned: acme_enabled, a domain, the built-in proxy, and not DW_ACME=off. */
             enabled: boolean;
             certificates: components["schemas"]["Certificate"][];
+            /** @description While enabled is false: why no certificate is obtained (DW_ACME=off on the server, Nginx Proxy Manager routing, no domain, ACME off in the settings), in words for people; left out when nothing stands in the way. */
+            off_reason?: string;
         };
         RenewStarted: {
             /** @constant */
@@ -1276,6 +1278,8 @@ export interface components {
             /** @description While pulling: bytes pulled of the layers known so far. */
             current?: number;
             total?: number;
+            /** @description On the steps after pulling: this rollout pulled its image (left out when the engine had it). */
+            pulled?: boolean;
         };
         Instance: {
             id: number;
