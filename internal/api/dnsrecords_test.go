@@ -199,11 +199,14 @@ func TestLeavingAZoneAnswersItsCleanup(t *testing.T) {
 	}
 
 	e.cf.ClearFaults()
+	// The retry: this sync, or the scheduler's own one if it came first
+	// (a sync it had queued may run the moment the faults are gone).
+	before := len(e.cf.Records(zone.ID))
 	rep := decodeInto[reconcile.Report](t, e.expect(e.do(e.client, "POST", "/api/dns/sync", nil), http.StatusOK))
-	if rep.Deleted != 2 || rep.Errors != 0 {
-		t.Fatalf("retry %+v", rep)
+	if rep.Errors != 0 || rep.Deleted > before {
+		t.Fatalf("retry %+v (records before it: %d)", rep, before)
 	}
-	if s := get(); len(s.DNSCleanups) != 0 || len(e.cf.Records(zone.ID)) != 0 {
-		t.Fatalf("after the removal: %+v, records %+v", s.DNSCleanups, e.cf.Records(zone.ID))
-	}
+	e.eventually("the records removed and the cleanup gone", func() bool {
+		return len(get().DNSCleanups) == 0 && len(e.cf.Records(zone.ID)) == 0
+	})
 }
