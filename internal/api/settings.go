@@ -19,7 +19,7 @@ type settingsResponse struct {
 }
 
 func (s *Server) settingsResponse(ctx context.Context, st model.Settings) (settingsResponse, error) {
-	cleanups, err := s.reconciler.Cleanups(ctx)
+	cleanups, err := s.reconciler.Cleanups(ctx, st)
 	return settingsResponse{SettingsView: st.View(), DNSCleanups: cleanups}, err
 }
 

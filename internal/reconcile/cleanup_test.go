@@ -68,7 +68,11 @@ func TestCleanupsFollowTheRemoval(t *testing.T) {
 	}
 	cleanups := func() []CleanupView {
 		t.Helper()
-		c, err := w.r.Cleanups(t.Context())
+		st, err := w.st.Settings(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := w.r.Cleanups(t.Context(), st)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -201,14 +201,11 @@ func rowView(row model.DNSRecord, state string) RecordView {
 		LastSyncedAt: row.LastSyncedAt, Owned: true}
 }
 
-// Cleanups lists the zones of earlier configurations that still hold
-// records of ours: what a settings change left to remove, and how the
-// last try went. It makes no provider call.
-func (r *Reconciler) Cleanups(ctx context.Context) ([]CleanupView, error) {
-	st, err := r.store.Settings(ctx)
-	if err != nil {
-		return nil, err
-	}
+// Cleanups lists the zones of earlier configurations than st (the
+// stored settings, as the caller read them) that still hold records of
+// ours: what a settings change left to remove, and how the last try went.
+// It makes no provider call.
+func (r *Reconciler) Cleanups(ctx context.Context, st model.Settings) ([]CleanupView, error) {
 	rows, err := r.store.DNSRecords(ctx)
 	if err != nil {
 		return nil, err

@@ -32,16 +32,16 @@ export class DeployRequest {
 	/**
 	 * Deploy the typed tag of `appId`: the new instance (the form cleared),
 	 * or null when a field is missing or the API refused (shown, and
-	 * `onengineerror` called when the engine did not answer). `missing`
-	 * holds the messages for an app or a tag not given.
+	 * `onengineerror` called when the engine did not answer). `noTag` is
+	 * the message for a tag not given.
 	 */
-	async submit(appId: number | null, missing: { app?: string; tag: string }, onengineerror?: () => void): Promise<Instance | null> {
+	async submit(appId: number | null, noTag: string, onengineerror?: () => void): Promise<Instance | null> {
 		this.errors = {};
 		this.message = null;
 		const tag = this.tag.trim();
 		const subdomain = this.subdomain.trim();
-		if (appId === null) return this.invalid({ app: missing.app ?? 'Choose the app to deploy.' });
-		if (tag === '') return this.invalid({ tag: missing.tag });
+		if (appId === null) return this.invalid({ app: 'Choose the app to deploy.' });
+		if (tag === '') return this.invalid({ tag: noTag });
 		this.busy = true;
 		try {
 			const inst = await this.deps.deployApp(appId, subdomain ? { tag, subdomain } : { tag });

@@ -18,10 +18,10 @@ describe('DeployRequest', () => {
 		const inst = makeInstance({ id: 7 });
 		const { form, calls } = request(async () => inst);
 		form.tag = ' v2 ';
-		expect(await form.submit(3, { tag: 'enter a tag' })).toBe(inst);
+		expect(await form.submit(3, 'enter a tag')).toBe(inst);
 		form.tag = 'v3';
 		form.subdomain = ' beta ';
-		await form.submit(3, { tag: 'enter a tag' });
+		await form.submit(3, 'enter a tag');
 		expect(calls).toEqual([
 			[3, { tag: 'v2' }],
 			[3, { tag: 'v3', subdomain: 'beta' }]
@@ -31,10 +31,10 @@ describe('DeployRequest', () => {
 
 	it('a missing app or tag is a field error, and nothing is sent', async () => {
 		const { form, focused, calls } = request(async () => makeInstance());
-		expect(await form.submit(null, { tag: 'enter a tag' })).toBeNull();
+		expect(await form.submit(null, 'enter a tag')).toBeNull();
 		expect(form.errors).toEqual({ app: 'Choose the app to deploy.' });
 		form.tag = '  ';
-		expect(await form.submit(1, { tag: 'enter a tag' })).toBeNull();
+		expect(await form.submit(1, 'enter a tag')).toBeNull();
 		expect(form.errors).toEqual({ tag: 'enter a tag' });
 		expect(calls).toEqual([]);
 		expect(focused).toEqual([['app'], ['tag']]);
@@ -46,7 +46,7 @@ describe('DeployRequest', () => {
 		});
 		form.tag = 'v1';
 		form.subdomain = 'Bad_Name';
-		expect(await form.submit(1, { tag: 'enter a tag' })).toBeNull();
+		expect(await form.submit(1, 'enter a tag')).toBeNull();
 		expect(form.errors.subdomain).toMatch(/not a DNS label/);
 		expect([form.tag, form.subdomain, form.message, form.busy]).toEqual(['v1', 'Bad_Name', null, false]);
 		expect(focused).toEqual([['subdomain']]);
@@ -58,7 +58,7 @@ describe('DeployRequest', () => {
 		});
 		let engineCalls = 0;
 		form.tag = 'v1';
-		expect(await form.submit(1, { tag: 'enter a tag' }, () => engineCalls++)).toBeNull();
+		expect(await form.submit(1, 'enter a tag', () => engineCalls++)).toBeNull();
 		expect(form.message).toMatch(/^Could not deploy: docker engine: connection refused\. Nothing was changed/);
 		expect(engineCalls).toBe(1);
 		expect(form.tag).toBe('v1');
